@@ -1,0 +1,16 @@
+// The CLI's subcommands, one file each (src/cli/<name>_command.cpp). Each add_* function registers
+// its subcommand, options and callback on the app; main.cpp only calls them and dispatches.
+// Callbacks throw kinepose::Error for bad input; main prints it on one line and exits with 1.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace kinepose::cli {
+
+void add_info_command(CLI::App& app);     // info_command.cpp
+void add_convert_command(CLI::App& app);  // convert_command.cpp
+void add_demo_command(CLI::App& app);     // demo_command.cpp
+
+}  // namespace kinepose::cli
