@@ -126,6 +126,9 @@ struct BadInput {
   std::string extra_args = "";
 };
 
+// ctest lists parameterised tests with their printed parameter: print the case name only.
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
 class CliBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(CliBadInput, FailsWithOneLineNamingFileAndNoOutput) {
@@ -281,7 +284,7 @@ std::vector<BadInput> bad_inputs() {
                [](const std::string& p) {
                  write_bytes(p, "# skeleton: coco17\ntrack,frame,joint,x,y,score\n0,0,nose,abc,2,1\n");
                },
-               "line 3"});
+               "poses.csv:3: x 'abc' is not a number"});
   v.push_back({"truncated_bvh", "cut.bvh",
                [](const std::string& p) {
                  write_bytes(p,

@@ -12,5 +12,9 @@ namespace kinepose::cli {
 void add_info_command(CLI::App& app);     // info_command.cpp
 void add_convert_command(CLI::App& app);  // convert_command.cpp
 void add_demo_command(CLI::App& app);     // demo_command.cpp
+void add_eval_command(CLI::App& app);     // eval_command.cpp
+void add_smooth_command(CLI::App& app);   // smooth_command.cpp
+void add_refine_command(CLI::App& app);   // refine_command.cpp
+void add_bench_command(CLI::App& app);    // bench_command.cpp
 
 }  // namespace kinepose::cli

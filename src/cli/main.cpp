@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   kinepose::cli::add_info_command(app);
   kinepose::cli::add_convert_command(app);
   kinepose::cli::add_demo_command(app);
+  kinepose::cli::add_eval_command(app);
+  kinepose::cli::add_smooth_command(app);
+  kinepose::cli::add_refine_command(app);
+  kinepose::cli::add_bench_command(app);
 
   try {
     app.parse(argc, argv);

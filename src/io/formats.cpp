@@ -11,20 +11,6 @@ namespace fs = std::filesystem;
 
 namespace kinepose {
 
-// INTEGRATION-ONLY: weak while the format files are being written in parallel; removed before commit.
-Format npz_format() __attribute__((weak));
-Format csv_format() __attribute__((weak));
-Format coco_results_format() __attribute__((weak));
-Format coco_annotations_format() __attribute__((weak));
-Format openpose_format() __attribute__((weak));
-Format posetrack18_format() __attribute__((weak));
-Format mmpose_format() __attribute__((weak));
-Format bvh_format() __attribute__((weak));
-Format amc_format() __attribute__((weak));
-Format penn_mat_format() __attribute__((weak));
-Format jhmdb_mat_format() __attribute__((weak));
-Format h36m_format() __attribute__((weak));
-
 const std::vector<Format>& formats() {
   // Order matters for detection: earlier formats win when several sniff a path successfully.
   static const std::vector<Format> registry = [] {
@@ -32,7 +18,7 @@ const std::vector<Format>& formats() {
     for (auto factory : {npz_format, csv_format, openpose_format, posetrack18_format, coco_annotations_format,
                          coco_results_format, mmpose_format, bvh_format, amc_format, penn_mat_format,
                          jhmdb_mat_format, h36m_format})
-      if (factory) all.push_back(factory());
+      all.push_back(factory());
     return all;
   }();
   return registry;

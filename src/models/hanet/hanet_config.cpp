@@ -1,0 +1,189 @@
+// HanetConfig validation, metadata round trip and presets.
+#include "models/hanet/hanet_config.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+#include "kinepose/error.h"
+
+namespace kinepose {
+
+namespace {
+
+const char* kWhere = "hanet config";
+
+int parse_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& where) {
+  auto it = m.find(key);
+  if (it == m.end()) throw Error(where, "metadata field '" + key + "' is missing");
+  const std::string& s = it->second;
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || *end != '\0' || errno != 0 || v < -1000000000L || v > 1000000000L)
+    throw Error(where, "metadata field '" + key + "' = '" + s + "' is not an integer");
+  return static_cast<int>(v);
+}
+
+double parse_double(const std::string& s, const std::string& key, const std::string& where) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end != '\0' || !std::isfinite(v))
+    throw Error(where, "metadata field '" + key + "' = '" + s + "' is not a number");
+  return v;
+}
+
+bool parse_bool(const std::string& s, const std::string& key, const std::string& where) {
+  if (s == "true" || s == "True" || s == "1") return true;
+  if (s == "false" || s == "False" || s == "0") return false;
+  throw Error(where, "metadata field '" + key + "' = '" + s + "' is not true/false");
+}
+
+std::string fmt_double(double v) { return fmt::format("{}", v); }
+
+}  // namespace
+
+void HanetConfig::validate() const {
+  auto fail = [](const std::string& field, const std::string& what) { throw Error(kWhere, field + ": " + what); };
+  if (joints < 1 || joints > 10000) fail("joints", fmt::format("{} is not in 1..10000", joints));
+  if (dims < 1 || dims > 16) fail("dims", fmt::format("{} is not in 1..16", dims));
+  if (sample_interval < 1) fail("sample_interval", fmt::format("N = {} must be >= 1", sample_interval));
+  if (q < 1) fail("Q", fmt::format("Q = {} must be >= 1 (a window needs at least two seen frames)", q));
+  if (static_cast<long long>(sample_interval) * q + 1 > 100000)
+    fail("window", fmt::format("L = N*Q+1 = {} is absurdly long", static_cast<long long>(sample_interval) * q + 1));
+  if (hidden_dim < 1) fail("hidden_dim", fmt::format("{} must be >= 1", hidden_dim));
+  if (nheads < 1) fail("nheads", fmt::format("{} must be >= 1", nheads));
+  if (hidden_dim % nheads != 0)
+    fail("nheads", fmt::format("{} heads do not divide the hidden width d = {}", nheads, hidden_dim));
+  if (dim_feedforward < 1) fail("dim_feedforward", fmt::format("{} must be >= 1", dim_feedforward));
+  if (enc_layers < 1) fail("enc_layers", fmt::format("{} must be >= 1", enc_layers));
+  if (dec_layers < 1) fail("dec_layers", fmt::format("{} must be >= 1", dec_layers));
+  if (enc_layers > 12 || (static_cast<long long>(hidden_dim) << (enc_layers - 1)) > 65536 ||
+      (static_cast<long long>(dim_feedforward) << (enc_layers - 1)) > 262144)
+    fail("enc_layers", fmt::format("{} levels from d = {} make an absurdly wide last level (width doubles per level)",
+                                   enc_layers, hidden_dim));
+  if (dec_layers > 64) fail("dec_layers", fmt::format("{} is absurd", dec_layers));
+  if (!(dropout >= 0.0 && dropout < 1.0)) fail("dropout", fmt::format("{} is not in [0, 1)", dropout));
+  if (activation != "leaky_relu" && activation != "relu" && activation != "gelu")
+    fail("activation", "'" + activation + "' is not one of leaky_relu, relu, gelu");
+  if (interp != "linear") fail("interp", "'" + interp + "' is not supported (only linear)");
+  if (memory_mask != "additive" && memory_mask != "masked")
+    fail("memory_mask", "'" + memory_mask + "' is not one of additive, masked");
+  static const std::set<std::string> norms{"none", "image_size", "person_box", "root_relative"};
+  if (!norms.count(input_normalization))
+    fail("input_normalization", "'" + input_normalization + "' is not one of none, image_size, person_box, root_relative");
+  if ((input_normalization == "image_size" || input_normalization == "person_box") && dims != 2)
+    fail("input_normalization", input_normalization + " needs 2D poses, the model has dims = " + std::to_string(dims));
+  if (input_normalization == "root_relative" && dims != 2 && dims != 3)
+    fail("input_normalization", "root_relative needs 2D or 3D positions, the model has dims = " + std::to_string(dims));
+  if (!(fps >= 0.0) || !std::isfinite(fps)) fail("fps", fmt::format("{} must be >= 0", fps));
+}
+
+std::map<std::string, std::string> HanetConfig::to_metadata() const {
+  std::map<std::string, std::string> m;
+  m["format"] = "hanet";
+  m["input_dim"] = std::to_string(input_dim());
+  m["joints"] = std::to_string(joints);
+  m["dims"] = std::to_string(dims);
+  m["sample_interval"] = std::to_string(sample_interval);
+  m["window"] = std::to_string(window());
+  m["encoder_hidden_dim"] = std::to_string(hidden_dim);
+  m["decoder_hidden_dim"] = std::to_string(hidden_dim);
+  m["nheads"] = std::to_string(nheads);
+  m["dim_feedforward"] = std::to_string(dim_feedforward);
+  m["enc_layers"] = std::to_string(enc_layers);
+  m["dec_layers"] = std::to_string(dec_layers);
+  m["pre_norm"] = pre_norm ? "true" : "false";
+  m["dropout"] = fmt_double(dropout);
+  m["activation"] = activation;
+  m["interp"] = interp;
+  m["skeleton"] = skeleton;
+  m["input_normalization"] = input_normalization;
+  m["memory_mask"] = memory_mask;
+  m["fps"] = fmt_double(fps);
+  return m;
+}
+
+HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>& m, const std::string& where) {
+  auto it = m.find("format");
+  if (it != m.end() && it->second != "hanet")
+    throw Error(where, "metadata field 'format' = '" + it->second + "': not a HANet weights file");
+  HanetConfig c;
+  c.joints = parse_int(m, "joints", where);
+  c.dims = parse_int(m, "dims", where);
+  const int input_dim = parse_int(m, "input_dim", where);
+  if (c.joints < 1 || c.dims < 1 || input_dim != c.joints * c.dims)
+    throw Error(where, fmt::format("metadata contradicts itself: input_dim = {} but joints x dims = {} x {}", input_dim,
+                                   c.joints, c.dims));
+  c.sample_interval = parse_int(m, "sample_interval", where);
+  const int window = parse_int(m, "window", where);
+  if (c.sample_interval < 1 || window < 2 || (window - 1) % c.sample_interval != 0)
+    throw Error(where, fmt::format("metadata field 'window' = {}: L - 1 must be a positive multiple of sample_interval = {}",
+                                   window, c.sample_interval));
+  c.q = (window - 1) / c.sample_interval;
+  c.hidden_dim = parse_int(m, "encoder_hidden_dim", where);
+  const int dec = parse_int(m, "decoder_hidden_dim", where);
+  if (dec != c.hidden_dim)
+    throw Error(where, fmt::format("metadata: decoder_hidden_dim = {} differs from encoder_hidden_dim = {} (the decoder "
+                                   "attends to a memory of the encoder's width)",
+                                   dec, c.hidden_dim));
+  c.nheads = parse_int(m, "nheads", where);
+  c.dim_feedforward = parse_int(m, "dim_feedforward", where);
+  c.enc_layers = parse_int(m, "enc_layers", where);
+  c.dec_layers = parse_int(m, "dec_layers", where);
+  if ((it = m.find("pre_norm")) != m.end()) c.pre_norm = parse_bool(it->second, "pre_norm", where);
+  else throw Error(where, "metadata field 'pre_norm' is missing");
+  if ((it = m.find("dropout")) != m.end()) c.dropout = parse_double(it->second, "dropout", where);
+  if ((it = m.find("activation")) != m.end()) c.activation = it->second;
+  if ((it = m.find("interp")) != m.end()) c.interp = it->second;
+  if ((it = m.find("memory_mask")) != m.end()) c.memory_mask = it->second;
+  if ((it = m.find("skeleton")) != m.end()) c.skeleton = it->second;
+  else c.skeleton = "";
+  if ((it = m.find("input_normalization")) != m.end()) c.input_normalization = it->second;
+  if ((it = m.find("fps")) != m.end()) c.fps = parse_double(it->second, "fps", where);
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(where, "metadata: " + e.detail());
+  }
+  return c;
+}
+
+HanetConfig HanetConfig::preset(const std::string& name) {
+  HanetConfig c;
+  if (name == "compact") return c;
+  if (name == "jhmdb_2d") {  // Sub-JHMDB 2D: ~320 M parameters (width doubles up to 4096)
+    c.joints = 15;
+    c.dims = 2;
+    c.skeleton = "jhmdb15";
+    c.input_normalization = "image_size";
+    c.fps = 30;
+    c.sample_interval = 10;
+    c.q = 1;
+    c.hidden_dim = 256;
+    c.dim_feedforward = 1024;
+    c.enc_layers = c.dec_layers = 5;
+    c.pre_norm = false;
+    return c;
+  }
+  if (name == "h36m_3d") {  // Human3.6M 3D
+    c.joints = 17;
+    c.dims = 3;
+    c.skeleton = "h36m17";
+    c.input_normalization = "root_relative";
+    c.fps = 50;
+    c.sample_interval = 5;
+    c.q = 20;
+    c.hidden_dim = 64;
+    c.dim_feedforward = 256;
+    c.enc_layers = c.dec_layers = 5;
+    c.pre_norm = true;
+    return c;
+  }
+  throw Error(kWhere, "unknown preset '" + name + "' (known: compact, jhmdb_2d, h36m_3d)");
+}
+
+}  // namespace kinepose

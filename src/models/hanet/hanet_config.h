@@ -1,0 +1,58 @@
+// Hyper-parameters of HANet (Jin et al., WACV 2023), the exact computation of
+// docs/hanet-spec.md, as one plain struct. Defaults are a compact CPU-friendly model (the
+// configuration of the parity fixture); the published ones are available as presets. The struct
+// also carries what a weights file must say about the data the model was trained on (skeleton,
+// dims, input normalisation, fps), because refinement needs it. Torch-free on purpose.
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace kinepose {
+
+struct HanetConfig {
+  // ---- data the model was trained on
+  int joints = 17;                   // joints per frame
+  int dims = 2;                      // coordinates per joint (2, 3, or 6 for SMPL rotation-6D)
+  std::string skeleton = "coco17";   // kinepose skeleton name of the joints ("" = any with `joints` joints)
+  // How poses are mapped into model space and back: "none" | "image_size" (x / width, y / height) |
+  // "person_box" (per-track centre and size, 2D) | "root_relative" (root joint subtracted per frame).
+  std::string input_normalization = "none";
+  double fps = 0.0;                  // frame rate of the training data, 0 = unknown
+
+  // ---- architecture
+  int sample_interval = 5;           // N: the encoder sees frames 0, N, 2N, ... of a window
+  int q = 2;                         // Q: window length L = N*Q + 1
+  int hidden_dim = 64;               // d: width of encoder level 0 and of the decoder
+  int nheads = 4;                    // attention heads (divide d)
+  int dim_feedforward = 256;         // F: feed-forward width at level 0 (published: 4d), F*2^i at level i
+  int enc_layers = 3;                // E: encoder levels, width d*2^i
+  int dec_layers = 3;                // D: decoder layers (published: D = E)
+  bool pre_norm = true;              // pre-norm (LayerNorm before each block) or post-norm layers
+  double dropout = 0.1;              // attention weights, residual branches and feed-forward
+  std::string activation = "leaky_relu";  // "leaky_relu" (slope 0.01) | "relu" | "gelu"
+  std::string interp = "linear";     // recovery of unseen frames; only "linear" (published)
+  // Decoder cross-attention to unseen memory frames: "additive" (+1.0 on their logits, the
+  // published arithmetic, required for published weights) | "masked" (-inf, i.e. not attended).
+  std::string memory_mask = "additive";
+
+  int input_dim() const { return joints * dims; }         // C
+  int window() const { return sample_interval * q + 1; }  // L
+  int level_width(int level) const { return hidden_dim << level; }
+
+  // Throws Error("hanet config", "<field>: ...") for impossible configurations.
+  void validate() const;
+
+  // The safetensors "__metadata__" map (every value a string; keys as in published conversions:
+  // input_dim, window, encoder_hidden_dim, decoder_hidden_dim, enc_layers, ...).
+  std::map<std::string, std::string> to_metadata() const;
+  // Reads and validates metadata; `where` (the weights file) names the source in errors. Also
+  // rejects contradictions such as input_dim != joints*dims, a window that is not N*Q+1, or
+  // encoder width != decoder width.
+  static HanetConfig from_metadata(const std::map<std::string, std::string>& metadata, const std::string& where);
+
+  // Published configurations (docs/hanet-spec.md) and the compact default.
+  static HanetConfig preset(const std::string& name);  // "compact" | "jhmdb_2d" | "h36m_3d"
+};
+
+}  // namespace kinepose
