@@ -13,9 +13,9 @@
 #include "filters/gaussian_filter.h"
 #include "kinepose/error.h"
 #include "kinepose/io.h"
+#include "kinepose/metrics.h"
 #include "synthetic/detector_noise.h"
 #include "synthetic/motion.h"
-#include "synthetic/quick_metrics.h"
 #include "test_helpers.h"
 #include "util/progress.h"
 #include "visualization/trajectory_plot.h"
@@ -25,6 +25,12 @@ namespace {
 
 namespace fs = std::filesystem;
 const float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// Mean joint distance (2D) and mean |second difference| via the metrics module.
+double mean_joint_error(const PoseSequence& estimate, const PoseSequence& truth) {
+  return evaluate(estimate, truth).get("error_2d").value;
+}
+double mean_acceleration(const PoseSequence& seq) { return jitter(seq).value; }
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic motion
@@ -512,7 +518,8 @@ TEST(DemoCli, WritesFilesAndRefinedBeatsInput) {
     EXPECT_TRUE(fs::is_regular_file(dir + "/" + f)) << f;
     EXPECT_NE(r.output.find(f), std::string::npos) << "output does not mention " << f;
   }
-  const double input_error = table_value(r.output, "input"), refined_error = table_value(r.output, "refined");
+  const double input_error = table_value(r.output, "input (noisy)"),
+               refined_error = table_value(r.output, "refined (kalman_ca_rts)");
   ASSERT_TRUE(std::isfinite(input_error) && std::isfinite(refined_error)) << r.output;
   EXPECT_LT(refined_error, input_error) << r.output;
 
@@ -537,7 +544,7 @@ TEST(DemoCli, OtherSkeletonsAndMotions) {
   const Tracks gt = read_poses(dir + "/ground_truth.npz");
   ASSERT_EQ(gt.size(), 1u);
   EXPECT_EQ(gt[0].skeleton->name, "mpii16");
-  EXPECT_LT(table_value(r.output, "refined"), table_value(r.output, "input")) << r.output;
+  EXPECT_LT(table_value(r.output, "refined (kalman_ca_rts)"), table_value(r.output, "input (noisy)")) << r.output;
 }
 
 TEST(DemoCli, RejectsBadArguments) {

@@ -15,8 +15,8 @@ const std::vector<Format>& formats() {
   // Order matters for detection: earlier formats win when several sniff a path successfully.
   static const std::vector<Format> registry = [] {
     std::vector<Format> all;
-    for (auto factory : {npz_format, csv_format, openpose_format, posetrack18_format, coco_annotations_format,
-                         coco_results_format, mmpose_format, bvh_format, amc_format, penn_mat_format,
+    for (auto factory : {npz_format, csv_format, openpose_format, coco_results_format, posetrack18_format,
+                         coco_annotations_format, mmpose_format, bvh_format, amc_format, penn_mat_format,
                          jhmdb_mat_format, h36m_format})
       all.push_back(factory());
     return all;
