@@ -1,6 +1,9 @@
 #include "cli/input_options.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
 
 #include "kinepose/error.h"
 
@@ -24,6 +27,24 @@ ReadOptions InputOptions::to_read_options() const {
     r.params[p.substr(0, eq)] = p.substr(eq + 1);
   }
   return r;
+}
+
+void OutputOptions::add_to(CLI::App& cmd) {
+  cmd.add_option("-o,--output", path, "Output file or folder (format from the extension, or --format)")->required();
+  cmd.add_option("--format", format, "Output format (npz, csv, coco, openpose, posetrack18, mmpose; default: from the extension)");
+  cmd.add_flag("--no-compress", no_compress, "npz: store members uncompressed");
+  cmd.add_flag("-q,--quiet", quiet, "Print nothing on success");
+}
+
+void OutputOptions::write(const Tracks& tracks, const std::string& detail) const {
+  WriteOptions w;
+  w.format = format;
+  w.compress = !no_compress;
+  write_poses(path, tracks, w);
+  if (quiet) return;
+  int frames = 0;
+  for (const auto& t : tracks) frames = std::max(frames, t.frames);
+  fmt::print("wrote {} ({} track{}, {} frames, {})\n", path, tracks.size(), tracks.size() == 1 ? "" : "s", frames, detail);
 }
 
 }  // namespace kinepose::cli

@@ -1,4 +1,5 @@
-// Options shared by every subcommand that reads pose files: --in-format, --skeleton, --fps, --param.
+// Options shared by the subcommands: reading (--in-format, --skeleton, --fps, --param) and writing
+// (-o, --format, --no-compress, --quiet) pose files.
 #pragma once
 
 #include <string>
@@ -20,6 +21,18 @@ struct InputOptions {
 
   void add_to(CLI::App& cmd);
   ReadOptions to_read_options() const;  // throws Error for a malformed --param
+};
+
+struct OutputOptions {
+  std::string path;
+  std::string format;
+  bool no_compress = false;
+  bool quiet = false;
+
+  void add_to(CLI::App& cmd);
+  // Writes the tracks (atomically) and, unless --quiet, prints
+  // "wrote PATH (N tracks, F frames, DETAIL)".
+  void write(const Tracks& tracks, const std::string& detail) const;
 };
 
 }  // namespace kinepose::cli

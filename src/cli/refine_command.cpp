@@ -18,10 +18,10 @@ namespace kinepose::cli {
 namespace {
 
 struct RefineArgs {
-  std::string input, output, model, format;
+  std::string input, model;
+  OutputOptions out;
   InputOptions in;
   int stride = 0, threads = 0, batch_size = 256;
-  bool no_compress = false, quiet = false;
 };
 
 }  // namespace
@@ -33,15 +33,12 @@ void add_refine_command(CLI::App& app) {
       "Every track is refined separately. Missing joints are filled by linear interpolation in time before the model; "
       "coordinates are normalised as the model's metadata says (none, image_size, person_box, root_relative).");
   cmd->add_option("input", a->input, "Input pose file or folder")->required();
-  cmd->add_option("-o,--output", a->output, "Output file or folder (format from the extension, or --format)")->required();
+  a->out.add_to(*cmd);
   cmd->add_option("--model", a->model, "HANet weights (.safetensors with the hyper-parameters in its metadata)")->required();
   cmd->add_option("--stride", a->stride, "Window stride in frames, 1..L (default: the model's sample interval N)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(CLI::PositiveNumber);
   cmd->add_option("--batch-size", a->batch_size, "Windows per forward pass (default 256)")->check(CLI::PositiveNumber);
-  cmd->add_option("--format", a->format, "Output format (default: from the output extension)");
-  cmd->add_flag("--no-compress", a->no_compress, "npz: store members uncompressed");
-  cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
   a->in.add_to(*cmd);
 
   cmd->callback([a] {
@@ -56,15 +53,8 @@ void add_refine_command(CLI::App& app) {
       const std::string where = tracks.size() == 1 ? a->input : fmt::format("{} (track {})", a->input, i);
       tracks[i] = refiner.refine(tracks[i], opts, &report, where);
     }
-    WriteOptions w;
-    w.format = a->format;
-    w.compress = !a->no_compress;
-    write_poses(a->output, tracks, w);
-    if (!a->quiet) {
-      int frames = 0;
-      for (const auto& t : tracks) frames = std::max(frames, t.frames);
-      fmt::print("wrote {} ({} track{}, {} frames, {} windows of {} frames)\n", a->output, tracks.size(),
-                 tracks.size() == 1 ? "" : "s", frames, report.windows, refiner.config().window());
+    a->out.write(tracks, fmt::format("{} windows of {} frames", report.windows, refiner.config().window()));
+    if (!a->out.quiet) {
       if (report.filled_entries > 0)
         fmt::print("filled {} missing joint entries before refinement\n", report.filled_entries);
       if (!report.never_seen_joints.empty())

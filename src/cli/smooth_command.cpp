@@ -20,10 +20,11 @@ namespace kinepose::cli {
 namespace {
 
 struct SmoothArgs {
-  std::string input, output, filter, format;
+  std::string input, filter;
+  OutputOptions out;
   InputOptions in;
   FilterParams params;
-  bool no_scale_invariance = false, no_compress = false, quiet = false;
+  bool no_scale_invariance = false;
   // Filter-specific options given on the command line, checked against the chosen filter.
   std::vector<std::pair<CLI::Option*, std::set<std::string>>> specific;
 };
@@ -43,10 +44,9 @@ void add_smooth_command(CLI::App& app) {
   cmd->footer("Filters:" + filter_list() +
               "\nEvery track is filtered separately; see docs/filters.md for the defaults and their sources.\n");
   cmd->add_option("input", a->input, "Input pose file or folder")->required();
-  cmd->add_option("-o,--output", a->output, "Output file or folder (format from the extension, or --format)")->required();
+  a->out.add_to(*cmd);
   cmd->add_option("--filter", a->filter, "Filter name (one_euro, savgol, gaussian, kalman_cv, kalman_ca, kalman_cv_rts, kalman_ca_rts)")
       ->required();
-  cmd->add_option("--format", a->format, "Output format (default: from the output extension)");
 
   const std::set<std::string> one_euro{"one_euro"}, windowed{"savgol", "gaussian"}, savgol{"savgol"},
       gaussian{"gaussian"}, kalman{"kalman_cv", "kalman_ca", "kalman_cv_rts", "kalman_ca_rts"};
@@ -75,8 +75,6 @@ void add_smooth_command(CLI::App& app) {
       fmt::format("kalman: fill missing frames within this many frames of an observation (default {})", d.max_gap), kalman);
   cmd->add_option("--min-score", a->params.min_score,
                   "Joints with a lower confidence are not used as measurements (default 0 = all used)");
-  cmd->add_flag("--no-compress", a->no_compress, "npz: store members uncompressed");
-  cmd->add_flag("-q,--quiet", a->quiet, "Print nothing on success");
   a->in.add_to(*cmd);  // --in-format, --skeleton, --fps (also the frame rate One-Euro runs at), --param
 
   cmd->callback([a] {
@@ -96,16 +94,7 @@ void add_smooth_command(CLI::App& app) {
           throw Error(a->input, "frame rate unknown; filter " + info.name + " needs it: pass --fps");
     for (auto& t : tracks) t = filter->apply(t);
 
-    WriteOptions w;
-    w.format = a->format;
-    w.compress = !a->no_compress;
-    write_poses(a->output, tracks, w);
-    if (!a->quiet) {
-      int frames = 0;
-      for (const auto& t : tracks) frames = std::max(frames, t.frames);
-      fmt::print("wrote {} ({} track{}, {} frames, filter {})\n", a->output, tracks.size(), tracks.size() == 1 ? "" : "s",
-                 frames, info.name);
-    }
+    a->out.write(tracks, "filter " + info.name);
   });
 }
 

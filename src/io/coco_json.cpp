@@ -179,13 +179,7 @@ Tracks read_coco_annotations(const std::string& path, const ReadOptions& options
                                                             (it->is_number() && it->get<double>() != 0)))
       continue;
     const Json& kp = json_pose::member(ann, "keypoints", path, field);
-    if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
-      throw Error(path, field + ".keypoints: expected [x, y, visibility] per joint, got " +
-                            (kp.is_array() ? std::to_string(kp.size()) + " values" : json_pose::type_name(kp)));
-    if (K < 0) K = static_cast<int>(kp.size() / 3);
-    if (kp.size() != static_cast<size_t>(K) * 3)
-      throw Error(path, field + ".keypoints: " + std::to_string(kp.size()) + " values, but earlier annotations have " +
-                            std::to_string(K * 3));
+    json_pose::check_xyv_array(kp, K, path, field);
     kept.push_back(a);
   }
   if (kept.empty()) throw Error(path, "no person annotation with keypoints");

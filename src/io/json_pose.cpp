@@ -57,6 +57,16 @@ std::string type_name(const Json& v) {
   return v.type_name();
 }
 
+void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field) {
+  if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
+    throw Error(where, field + ".keypoints: expected [x, y, visibility] per joint, got " +
+                           (kp.is_array() ? std::to_string(kp.size()) + " values" : type_name(kp)));
+  if (K < 0) K = static_cast<int>(kp.size() / 3);
+  if (kp.size() != static_cast<size_t>(K) * 3)
+    throw Error(where, field + ".keypoints: " + std::to_string(kp.size()) + " values, but earlier annotations have " +
+                           std::to_string(K * 3));
+}
+
 float to_float(const Json& v, const std::string& where, const std::string& field) {
   if (!v.is_number()) throw Error(where, field + ": expected a number, got " + type_name(v));
   const double d = v.get<double>();

@@ -32,6 +32,9 @@ int64_t to_int(const Json& v, const std::string& where, const std::string& field
 const Json& member(const Json& obj, const char* key, const std::string& where, const std::string& field);
 const Json& array_member(const Json& obj, const char* key, const std::string& where, const std::string& field);
 std::string type_name(const Json& v);
+// Checks that `kp` is a flat [x, y, v] * K array; K < 0 on entry = take it from this array (all later
+// arrays must have the same K). Throws Error(where, "<field>.keypoints: ...").
+void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field);
 
 // Box from a COCO [x, y, w, h] list (x2 = x + w in double, matching box_xywh).
 BoundingBox box_from_xywh(const Json& arr, float score, const std::string& where, const std::string& field);

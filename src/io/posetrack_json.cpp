@@ -114,13 +114,7 @@ Tracks read_posetrack(const std::string& path, const ReadOptions& options) {
         json_pose::to_int(ann["category_id"], path, field + ".category_id") != *category)
       continue;
     const Json& kp = json_pose::member(ann, "keypoints", path, field);
-    if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
-      throw Error(path, field + ".keypoints: expected [x, y, visibility] per joint, got " +
-                            (kp.is_array() ? std::to_string(kp.size()) + " values" : json_pose::type_name(kp)));
-    if (K < 0) K = static_cast<int>(kp.size() / 3);
-    if (kp.size() != static_cast<size_t>(K) * 3)
-      throw Error(path, field + ".keypoints: " + std::to_string(kp.size()) + " values, but earlier annotations have " +
-                            std::to_string(K * 3));
+    json_pose::check_xyv_array(kp, K, path, field);
     kept.push_back(a);
   }
   if (kept.empty()) throw Error(path, "no person annotation with keypoints");
