@@ -12,7 +12,7 @@ PACKAGES=(
   libzip-dev zlib1g-dev libmatio-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
-  python3-numpy python3-scipy python3-torch  # tooling + cross-checks against numpy's own npz writer
+  python3-numpy python3-scipy python3-torch python3-yaml  # tools/ + cross-checks against numpy
 )
 
 missing=()
