@@ -319,3 +319,17 @@ TEST(Cli, ReadOnlyFormatRefusedAsOutput) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_FALSE(fs::exists(dir + "/out.bvh"));
 }
+
+TEST(Cli, ConvertsMocapWithItsOwnSkeletonToNpzAndBack) {
+  KINEPOSE_REQUIRE_DATA("cmu_mocap_samples/01_01.bvh");
+  const std::string dir = scratch_dir("cli_mocap_npz");
+  const std::string bvh = kinepose::testing::data_path("cmu_mocap_samples/01_01.bvh");
+  auto r = run_cli("convert " + shell_quote(bvh) + " -o " + shell_quote(dir + "/mocap.npz"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Tracks original = read_poses(bvh), back = read_poses(dir + "/mocap.npz");
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].skeleton->joints, original[0].skeleton->joints);
+  EXPECT_EQ(back[0].skeleton->parents, original[0].skeleton->parents);
+  EXPECT_EQ(back[0].keypoints, original[0].keypoints);
+  EXPECT_EQ(back[0].fps, 120);
+}

@@ -128,7 +128,7 @@ TEST(HanetLossParity, ParameterGradientsAndAdamWStepMatchOfficialTraining) {
     // accumulates in a different order than PyTorch's.
     const double scale = std::max(expected.abs().max().item<double>(), 1e-3);
     const double rel = max_abs_diff(grad, expected) / scale;
-    EXPECT_LE(rel, 1e-3) << item.key();
+    EXPECT_LE(rel, 1e-4) << item.key();  // observed ~4e-6
     if (rel > worst_rel) worst_rel = rel, worst = item.key();
   }
   EXPECT_EQ(with_grad, static_cast<int>(grads.tensors.size()));
@@ -138,20 +138,33 @@ TEST(HanetLossParity, ParameterGradientsAndAdamWStepMatchOfficialTraining) {
   torch::optim::AdamW opt(model->parameters(), published_adamw());
   opt.step();
   const SafeTensors after = read_safetensors(fixture_path(d + "weights_after_adamw_step.safetensors"));
-  int64_t total = 0, off = 0;
-  double worst_abs = 0.0;
+  // The first amsgrad step moves a weight by lr * g / (|g| + eps) (plus the decay): ~lr * sign(g)
+  // wherever |g| >> eps = 1e-8, which is where our gradients agree with the official ones to float
+  // precision. Gradients of float-noise size (|g| ~ eps) differ in relative terms between any two
+  // implementations, so there the step only has to stay within its bound lr.
+  double worst_big = 0.0, worst_any = 0.0;
+  int64_t small = 0;
   for (const auto& item : model->named_parameters(true)) {
     const at::Tensor expected = st_tensor(after.at(item.key(), "weights_after_adamw_step"), item.key());
     const at::Tensor diff = (item.value().detach() - expected).abs();
-    worst_abs = std::max(worst_abs, diff.max().item<double>());
-    total += diff.numel();
-    // The first amsgrad step moves every weight by ~lr * sign(grad): a gradient that is float
-    // noise around zero in both implementations can flip its sign. Count those, they must be rare.
-    off += (diff > 1e-5).sum().item<int64_t>();
+    worst_any = std::max(worst_any, diff.max().item<double>());
+    const SafeTensor* g = grads.find(item.key());
+    if (!g) {  // no gradient: untouched, no weight decay either
+      EXPECT_EQ(diff.max().item<double>(), 0.0) << item.key();
+      continue;
+    }
+    const at::Tensor big = st_tensor(*g, item.key()).abs() > 1e-5;
+    small += (~big).sum().item<int64_t>();
+    if (big.any().item<bool>()) {
+      const double d_big = diff.masked_select(big).max().item<double>();
+      EXPECT_LE(d_big, 1e-6) << item.key();
+      worst_big = std::max(worst_big, d_big);
+    }
   }
-  EXPECT_LE(static_cast<double>(off), 1e-4 * static_cast<double>(total));
-  std::printf("after one AdamW step: %lld of %lld weights off by > 1e-5 (worst %.3g)\n", static_cast<long long>(off),
-              static_cast<long long>(total), worst_abs);
+  EXPECT_LE(worst_any, 1e-3 * 1.01);
+  std::printf("after one AdamW step: worst abs diff %.3g where |grad| > 1e-5, %.3g over all (%lld weights with "
+              "|grad| <= 1e-5)\n",
+              worst_big, worst_any, static_cast<long long>(small));
 }
 
 TEST(HanetLossParity, AdamWStepOnOfficialGradientsMatchesOfficialWeights) {
@@ -275,13 +288,14 @@ TEST(HanetLossTraining, TinyModelOverfitsOneSequence) {
   const at::Tensor x = at::stack(xs), g = at::stack(gs);
   const at::Tensor seen = hanet::hanet_seen_mask(L, c.sample_interval);
 
-  const double lr0 = 3e-3;
+  // Seen to reach ~160x (seeds 7-9: 155-190x); ~3 s on 2 cores.
+  const double lr0 = 1e-2, final_lr_fraction = 0.01;
   torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(lr0).amsgrad(true).weight_decay(0.0));
   double first = 0.0, last = 0.0;
-  const int steps = 200;
+  const int steps = 800;
   for (int step = 0; step < steps; ++step) {
     // Exponential decay lets Adam settle instead of hovering at the lr scale.
-    static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).lr(lr0 * std::pow(0.03, step / double(steps)));
+    static_cast<torch::optim::AdamWOptions&>(opt.param_groups()[0].options()).lr(lr0 * std::pow(final_lr_fraction, step / double(steps)));
     opt.zero_grad();
     const hanet::Output out = model->forward(x);
     const hanet::HanetLossTerms l = hanet::hanet_loss(out.final_out, out.encoder_out, g, seen);

@@ -292,3 +292,31 @@ TEST(NpzFormat, ReadsPennActionWithSkeletonOverride) {
   EXPECT_EQ(t[0].joints(), 13);
   EXPECT_GT(t[0].frames, 80000);
 }
+
+TEST(NpzFormat, CustomSkeletonTravelsWithTheFile) {
+  // A file-defined skeleton (as BVH / ASF-AMC readers produce) is stored as names + parents + pairs.
+  auto skel = std::make_shared<Skeleton>();
+  skel->joints = {"Hips", "LeftUpLeg", "RightUpLeg", "Spine"};
+  skel->parents = {-1, 0, 0, 0};
+  skel->symmetry = {{1, 2}};
+  PoseSequence s(skel, 5, 3);
+  for (size_t i = 0; i < s.keypoints.size(); ++i) s.keypoints[i] = 0.5f * static_cast<float>(i);
+  s.fps = 120;
+  const std::string path = kt::scratch_dir("npz_custom_skeleton") + "/mocap.npz";
+  npz_format().write(path, {s}, {});
+  const Tracks back = npz_format().read(path, {});
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].skeleton->joints, skel->joints);
+  EXPECT_EQ(back[0].skeleton->parents, skel->parents);
+  EXPECT_EQ(back[0].skeleton->symmetry, skel->symmetry);
+  EXPECT_TRUE(back[0].skeleton->name.empty());
+  EXPECT_EQ(back[0].keypoints, s.keypoints);
+  // Broken custom tables are refused.
+  NpzMembers m = read_npz(path);
+  m["joint_parents"] = NpyArray::from_int64({-1, 0, 7, 0}, {4});
+  write_npz(path, m, true);
+  EXPECT_THROW(npz_format().read(path, {}), Error);
+  m.erase("joint_parents");
+  write_npz(path, m, true);
+  EXPECT_THROW(npz_format().read(path, {}), Error);
+}

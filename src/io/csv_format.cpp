@@ -265,7 +265,7 @@ void write_csv_poses(const std::string& path, const Tracks& tracks, const WriteO
   const PoseSequence& first = tracks.front();
   for (const auto& t : tracks) t.validate(path);
   if (first.skeleton->name.empty())
-    throw Error(path, "the csv format stores registry skeletons only; this skeleton has no registry name");
+    throw Error(path, "the csv format stores registry skeletons only; this file-defined skeleton (e.g. from BVH/AMC) can be written to .npz instead");
   std::map<int64_t, size_t> ids;
   size_t without_id = 0;
   for (size_t p = 0; p < tracks.size(); ++p) {

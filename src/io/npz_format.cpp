@@ -9,6 +9,9 @@
 //   image_size  int64 (2,)         optional (width, height) in pixels
 //   units       unicode scalar     optional "px", "mm" or "m"
 // Extras beyond the exchange format proper:
+//   joint_names    unicode (J,)   with skeleton "custom": a file-defined skeleton (e.g. from BVH/AMC)
+//   joint_parents  int64 (J,)     its parent indices (-1 = root)
+//   joint_symmetry int64 (K, 2)   its (left, right) pairs
 //   boxes       float32 (T, 5) / (P, T, 5)      optional [x1, y1, x2, y2, score] per frame
 //   name        unicode scalar (shared by all tracks) or (P,) array (one per track)
 //
@@ -53,6 +56,35 @@ SkeletonPtr lookup_skeleton(const std::string& name, const std::string& path) {
   }
 }
 
+// Skeletons that are not in the registry (BVH / ASF-AMC files define their own) travel as
+// skeleton = "custom" plus their joint names, parents and left/right pairs.
+constexpr const char* kCustomSkeleton = "custom";
+
+SkeletonPtr read_custom_skeleton(const NpzMembers& m, const std::string& path) {
+  for (const char* k : {"joint_names", "joint_parents"})
+    if (!m.count(k)) throw Error(path, std::string("skeleton 'custom' needs a '") + k + "' array");
+  auto skel = std::make_shared<Skeleton>();
+  skel->description = "file-defined skeleton from " + path;
+  skel->joints = m.at("joint_names").to_strings(path + ":joint_names");
+  const NpyArray& par = m.at("joint_parents");
+  if (par.shape.size() != 1 || par.shape[0] != static_cast<int64_t>(skel->joints.size()))
+    throw Error(path + ":joint_parents", "expected shape (" + std::to_string(skel->joints.size()) + ",), got " + shape_str(par.shape));
+  for (int64_t v : par.to_int64(path + ":joint_parents")) skel->parents.push_back(static_cast<int>(v));
+  if (m.count("joint_symmetry")) {
+    const NpyArray& sym = m.at("joint_symmetry");
+    if (sym.shape.size() != 2 || sym.shape[1] != 2)
+      throw Error(path + ":joint_symmetry", "expected shape (K, 2), got " + shape_str(sym.shape));
+    const auto v = sym.to_int64(path + ":joint_symmetry");
+    for (size_t k = 0; k + 1 < v.size(); k += 2) skel->symmetry.emplace_back(static_cast<int>(v[k]), static_cast<int>(v[k + 1]));
+  }
+  try {
+    skel->validate();
+  } catch (const Error& e) {
+    throw Error(path, "custom skeleton: " + e.detail());
+  }
+  return skel;
+}
+
 Tracks read_npz_poses(const std::string& path, const ReadOptions& options) {
   for (const auto& [key, value] : options.params)
     throw Error(path, "unknown option '" + key + "' for the npz format (it takes none)");
@@ -60,7 +92,8 @@ Tracks read_npz_poses(const std::string& path, const ReadOptions& options) {
   auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
   if (!has("keypoints")) throw Error(path, "no 'keypoints' array: not a kinepose pose .npz");
   std::vector<std::string> wanted = {"keypoints"};
-  for (const char* opt : {"scores", "skeleton", "fps", "image_size", "units", "track_ids", "boxes", "name"})
+  for (const char* opt : {"scores", "skeleton", "fps", "image_size", "units", "track_ids", "boxes", "name",
+                          "joint_names", "joint_parents", "joint_symmetry"})
     if (has(opt)) wanted.push_back(opt);
   NpzMembers m = read_npz(path, wanted);
   auto where = [&](const std::string& member) { return path + ":" + member; };
@@ -71,7 +104,7 @@ Tracks read_npz_poses(const std::string& path, const ReadOptions& options) {
     if (!m.count("skeleton")) throw Error(path, "no 'skeleton' array and no skeleton given (use --skeleton)");
     skel_name = m.at("skeleton").to_string(where("skeleton"));
   }
-  const SkeletonPtr skel = lookup_skeleton(skel_name, path);
+  const SkeletonPtr skel = skel_name == kCustomSkeleton ? read_custom_skeleton(m, path) : lookup_skeleton(skel_name, path);
 
   const NpyArray& kp = m.at("keypoints");
   const bool multi = kp.shape.size() == 4;
@@ -198,15 +231,18 @@ void write_npz_poses(const std::string& path, const Tracks& tracks, const WriteO
   if (tracks.empty()) throw Error(path, "nothing to write (no pose sequence)");
   const PoseSequence& first = tracks.front();
   for (const auto& t : tracks) t.validate(path);
-  if (!first.skeleton || first.skeleton->name.empty())
-    throw Error(path, "the npz format stores registry skeletons only; this skeleton has no registry name");
+  if (!first.skeleton) throw Error(path, "pose sequence has no skeleton");
+  const bool custom = first.skeleton->name.empty();
   int T = 0;
   bool any_scores = false, any_boxes = false;
   for (size_t p = 0; p < tracks.size(); ++p) {
     const PoseSequence& s = tracks[p];
     const std::string which = "track " + std::to_string(p) + ": ";
-    if (s.skeleton->name != first.skeleton->name)
-      throw Error(path, which + "skeleton " + s.skeleton->name + " differs from " + first.skeleton->name + " (one skeleton per file)");
+    const bool same_skeleton = custom ? (s.skeleton->joints == first.skeleton->joints && s.skeleton->parents == first.skeleton->parents)
+                                      : s.skeleton->name == first.skeleton->name;
+    if (!same_skeleton)
+      throw Error(path, which + "skeleton " + (s.skeleton->name.empty() ? "custom" : s.skeleton->name) + " differs from " +
+                            (custom ? "custom" : first.skeleton->name) + " (one skeleton per file)");
     if (s.dims != first.dims) throw Error(path, which + "tracks mix 2D and 3D keypoints");
     if (s.fps != first.fps) throw Error(path, which + "tracks disagree on fps (" + std::to_string(s.fps) + " vs " + std::to_string(first.fps) + ")");
     if (s.image_size != first.image_size) throw Error(path, which + "tracks disagree on image size");
@@ -250,7 +286,19 @@ void write_npz_poses(const std::string& path, const Tracks& tracks, const WriteO
     if (any_scores) m["scores"] = NpyArray::from_float32(sc, {T, J});
     if (any_boxes) m["boxes"] = NpyArray::from_float32(bx, {T, 5});
   }
-  m["skeleton"] = NpyArray::from_string(first.skeleton->name);
+  m["skeleton"] = NpyArray::from_string(custom ? kCustomSkeleton : first.skeleton->name);
+  if (custom) {
+    const Skeleton& sk = *first.skeleton;
+    m["joint_names"] = NpyArray::from_strings(sk.joints);
+    m["joint_parents"] = NpyArray::from_int64(std::vector<int64_t>(sk.parents.begin(), sk.parents.end()),
+                                              {static_cast<int64_t>(sk.parents.size())});
+    std::vector<int64_t> sym;
+    for (const auto& [l, r] : sk.symmetry) {
+      sym.push_back(l);
+      sym.push_back(r);
+    }
+    m["joint_symmetry"] = NpyArray::from_int64(sym, {static_cast<int64_t>(sk.symmetry.size()), 2});
+  }
   m["fps"] = NpyArray::from_float64({first.fps}, {});
   if (first.image_size) m["image_size"] = NpyArray::from_int64({(*first.image_size)[0], (*first.image_size)[1]}, {2});
   if (!first.units.empty()) m["units"] = NpyArray::from_string(first.units);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kinepose/error.h"
 
@@ -16,6 +17,8 @@ namespace {
 const char* kWhere = "hanet loss";
 
 std::string shape_str(at::IntArrayRef s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+
+const std::vector<int64_t> kBatchAndTime{0, 1};  // per-channel sums over (B, L)
 
 }  // namespace
 
@@ -51,14 +54,14 @@ HanetLossTerms hanet_loss(const at::Tensor& final_out, const at::Tensor& encoder
   const double nv = static_cast<double>(B * L * C);
 
   HanetLossTerms t;
-  t.l_final = (final_out - gt).abs().sum({0, 1}) / nv;
-  t.l_encoder = (encoder_out * keep - gt * keep).abs().sum({0, 1}) / nv;
+  t.l_final = (final_out - gt).abs().sum(kBatchAndTime) / nv;
+  t.l_encoder = (encoder_out * keep - gt * keep).abs().sum(kBatchAndTime) / nv;
   if (!o.detach) {
     // L1 is symmetric, so the published "which one learns" branch is a no-op without detach.
-    t.l_oml = (final_out * keep - encoder_out * keep).abs().sum({0, 1}) / nv;
+    t.l_oml = (final_out * keep - encoder_out * keep).abs().sum(kBatchAndTime) / nv;
   } else {
-    const at::Tensor final_learns = (final_out * keep - encoder_out.detach() * keep).abs().sum({0, 1}) / nv;
-    const at::Tensor encoder_learns = (encoder_out * keep - final_out.detach() * keep).abs().sum({0, 1}) / nv;
+    const at::Tensor final_learns = (final_out * keep - encoder_out.detach() * keep).abs().sum(kBatchAndTime) / nv;
+    const at::Tensor encoder_learns = (encoder_out * keep - final_out.detach() * keep).abs().sum(kBatchAndTime) / nv;
     // The branch is a per-channel decision on values, not part of the graph.
     const at::Tensor final_worse = (t.l_final > t.l_encoder).detach();
     t.l_oml = at::where(final_worse, final_learns, encoder_learns);
