@@ -126,23 +126,8 @@ Tracks read_coco_annotations(const std::string& path, const ReadOptions& options
   if (images.empty()) throw Error(path, "images: empty list (no frames)");
 
   // The person category: the one that names keypoints.
-  std::vector<std::string> names;
   std::optional<int64_t> category;
-  if (auto it = doc.find("categories"); it != doc.end() && it->is_array()) {
-    for (size_t c = 0; c < it->size(); ++c) {
-      const Json& cat = (*it)[c];
-      if (!cat.is_object() || !cat.contains("keypoints")) continue;
-      const Json& kn = cat["keypoints"];
-      if (!kn.is_array()) throw Error(path, "categories[" + std::to_string(c) + "].keypoints: expected a list of names");
-      for (size_t k = 0; k < kn.size(); ++k) {
-        if (!kn[k].is_string())
-          throw Error(path, "categories[" + std::to_string(c) + "].keypoints[" + std::to_string(k) + "]: expected a name");
-        names.push_back(kn[k].get<std::string>());
-      }
-      if (cat.contains("id")) category = json_pose::to_int(cat["id"], path, "categories[" + std::to_string(c) + "].id");
-      break;
-    }
-  }
+  const std::vector<std::string> names = json_pose::keypoint_category(doc, path, category);
 
   // Frames: images in id order.
   std::map<int64_t, size_t> image_index;  // id -> position in `images`

@@ -57,6 +57,26 @@ std::string type_name(const Json& v) {
   return v.type_name();
 }
 
+std::vector<std::string> keypoint_category(const Json& doc, const std::string& where, std::optional<int64_t>& category) {
+  std::vector<std::string> names;
+  auto it = doc.find("categories");
+  if (it == doc.end() || !it->is_array()) return names;
+  for (size_t c = 0; c < it->size(); ++c) {
+    const Json& cat = (*it)[c];
+    if (!cat.is_object() || !cat.contains("keypoints")) continue;
+    const std::string field = "categories[" + std::to_string(c) + "]";
+    const Json& kn = cat["keypoints"];
+    if (!kn.is_array()) throw Error(where, field + ".keypoints: expected a list of names");
+    for (size_t k = 0; k < kn.size(); ++k) {
+      if (!kn[k].is_string()) throw Error(where, field + ".keypoints[" + std::to_string(k) + "]: expected a name");
+      names.push_back(kn[k].get<std::string>());
+    }
+    if (cat.contains("id")) category = to_int(cat["id"], where, field + ".id");
+    break;
+  }
+  return names;
+}
+
 void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field) {
   if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
     throw Error(where, field + ".keypoints: expected [x, y, visibility] per joint, got " +

@@ -34,6 +34,9 @@ const Json& array_member(const Json& obj, const char* key, const std::string& wh
 std::string type_name(const Json& v);
 // Checks that `kp` is a flat [x, y, v] * K array; K < 0 on entry = take it from this array (all later
 // arrays must have the same K). Throws Error(where, "<field>.keypoints: ...").
+// The person category of a COCO-style document: the first entry of `categories` that lists keypoint
+// names. Returns its names (empty when none) and sets `category` to its id when it has one.
+std::vector<std::string> keypoint_category(const Json& doc, const std::string& where, std::optional<int64_t>& category);
 void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field);
 
 // Box from a COCO [x, y, w, h] list (x2 = x + w in double, matching box_xywh).

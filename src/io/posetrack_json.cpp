@@ -58,23 +58,8 @@ Tracks read_posetrack(const std::string& path, const ReadOptions& options) {
   const Json& anns = json_pose::array_member(doc, "annotations", path, "file");
   if (images.empty()) throw Error(path, "images: empty list (no frames)");
 
-  std::vector<std::string> names;
   std::optional<int64_t> category;
-  if (auto it = doc.find("categories"); it != doc.end() && it->is_array()) {
-    for (size_t c = 0; c < it->size(); ++c) {
-      const Json& cat = (*it)[c];
-      if (!cat.is_object() || !cat.contains("keypoints")) continue;
-      const std::string field = "categories[" + std::to_string(c) + "]";
-      const Json& kn = cat["keypoints"];
-      if (!kn.is_array()) throw Error(path, field + ".keypoints: expected a list of names");
-      for (size_t k = 0; k < kn.size(); ++k) {
-        if (!kn[k].is_string()) throw Error(path, field + ".keypoints[" + std::to_string(k) + "]: expected a name");
-        names.push_back(kn[k].get<std::string>());
-      }
-      if (cat.contains("id")) category = json_pose::to_int(cat["id"], path, field + ".id");
-      break;
-    }
-  }
+  const std::vector<std::string> names = json_pose::keypoint_category(doc, path, category);
 
   // Videos in order of first appearance; frames by frame_id (else image id) within each.
   std::vector<Video> videos;
