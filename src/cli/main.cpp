@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   kinepose::cli::add_smooth_command(app);
   kinepose::cli::add_refine_command(app);
   kinepose::cli::add_bench_command(app);
+  kinepose::cli::add_train_command(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,747 @@
+// Training HANet (see hanet_trainer.h): data pairs -> model-space windows, the published loss,
+// AdamW/amsgrad with warm-up + exponential decay, validation through the refinement path, and
+// exactly resumable checkpoints.
+#include "training/hanet_trainer.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/optim/adamw.h>
+#include <torch/serialize.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "kinepose/error.h"
+#include "kinepose/fileutil.h"
+#include "kinepose/io.h"
+#include "kinepose/metrics.h"
+#include "kinepose/skeleton.h"
+#include "models/hanet/hanet.h"
+#include "models/hanet/hanet_refiner.h"
+#include "models/hanet/hanet_weights.h"
+#include "training/hanet_loss.h"
+#include "util/progress.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace kinepose::hanet {
+
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// configuration
+
+std::string resolve(const std::string& p, const std::string& base) {
+  if (p.empty() || base.empty() || fs::path(p).is_absolute()) return p;
+  return (fs::path(base) / p).lexically_normal().string();
+}
+
+class Fields {
+ public:
+  Fields(const json& obj, std::string where, std::string prefix)
+      : obj_(obj), where_(std::move(where)), prefix_(std::move(prefix)) {}
+
+  // Throws for a key not in `known`.
+  void only(const std::set<std::string>& known) const {
+    for (auto it = obj_.begin(); it != obj_.end(); ++it)
+      if (!known.count(it.key())) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        throw Error(where_, fmt::format("unknown key '{}{}' (known: {})", prefix_, it.key(), list));
+      }
+  }
+  bool has(const char* key) const { return obj_.contains(key); }
+  const json& raw(const char* key) const { return obj_.at(key); }
+  std::string field(const char* key) const { return prefix_ + key; }
+
+  void get(const char* key, int& v) const {
+    if (!has(key)) return;
+    const json& j = obj_.at(key);
+    if (!j.is_number_integer() || j.get<int64_t>() < INT32_MIN || j.get<int64_t>() > INT32_MAX) fail(key, "expected an integer");
+    v = j.get<int>();
+  }
+  void get(const char* key, uint64_t& v) const {
+    if (!has(key)) return;
+    const json& j = obj_.at(key);
+    if (!j.is_number_integer() || (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0))
+      fail(key, "expected a non-negative integer");
+    v = j.get<uint64_t>();
+  }
+  void get(const char* key, double& v) const {
+    if (!has(key)) return;
+    const json& j = obj_.at(key);
+    if (!j.is_number()) fail(key, "expected a number");
+    v = j.get<double>();
+    if (!std::isfinite(v)) fail(key, "must be finite");
+  }
+  void get(const char* key, bool& v) const {
+    if (!has(key)) return;
+    const json& j = obj_.at(key);
+    if (!j.is_boolean()) fail(key, "expected true or false");
+    v = j.get<bool>();
+  }
+  void get(const char* key, std::string& v) const {
+    if (!has(key)) return;
+    const json& j = obj_.at(key);
+    if (!j.is_string()) fail(key, "expected a string");
+    v = j.get<std::string>();
+  }
+  [[noreturn]] void fail(const char* key, const std::string& what) const {
+    throw Error(where_, fmt::format("{}{}: {}", prefix_, key, what));
+  }
+
+ private:
+  const json& obj_;
+  std::string where_, prefix_;
+};
+
+std::vector<TrainPair> parse_pairs(const json& j, const std::string& field, const std::string& where,
+                                   const std::string& base) {
+  if (!j.is_array()) throw Error(where, field + ": expected a list of {\"input\": ..., \"target\": ...} pairs");
+  std::vector<TrainPair> pairs;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string f = fmt::format("{}[{}]", field, i);
+    TrainPair p;
+    if (j[i].is_array() && j[i].size() == 2 && j[i][0].is_string() && j[i][1].is_string()) {
+      p.input = j[i][0].get<std::string>();
+      p.target = j[i][1].get<std::string>();
+    } else if (j[i].is_object()) {
+      const Fields fl(j[i], where, f + ".");
+      fl.only({"input", "target"});
+      fl.get("input", p.input);
+      fl.get("target", p.target);
+      if (p.input.empty()) fl.fail("input", "missing (path of the noisy sequences)");
+      if (p.target.empty()) fl.fail("target", "missing (path of the ground truth)");
+    } else {
+      throw Error(where, f + ": expected {\"input\": PATH, \"target\": PATH}");
+    }
+    p.input = resolve(p.input, base);
+    p.target = resolve(p.target, base);
+    for (const auto& [path, sub] : {std::pair{p.input, "input"}, std::pair{p.target, "target"}})
+      if (!fs::exists(path)) throw Error(path, fmt::format("no such file or folder ({}.{} in {})", f, sub, where));
+    pairs.push_back(p);
+  }
+  return pairs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// data
+
+struct SeqData {
+  std::string name;          // for errors
+  int64_t frames = 0;        // after padding to >= L
+  std::vector<float> x, y;   // model space, frames * C
+};
+
+struct Loaded {
+  std::vector<std::pair<PoseSequence, PoseSequence>> tracks;  // (input, target) raw
+  std::vector<std::string> where;
+};
+
+std::vector<std::string> pose_files_in(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.empty() || n[0] == '.') continue;
+    files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+bool is_folder_format(const std::string& path) {
+  try {
+    return detect_read_format(path).is_folder;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// File pairs of one config entry: two files, two folder-format datasets, or two folders of files
+// matched by stem.
+std::vector<std::pair<std::string, std::string>> expand_pair(const TrainPair& p) {
+  const bool din = fs::is_directory(p.input) && !is_folder_format(p.input);
+  const bool dtg = fs::is_directory(p.target) && !is_folder_format(p.target);
+  if (din != dtg)
+    throw Error(p.input, fmt::format("input and target must both be files or both be folders (target: {})", p.target));
+  if (!din) return {{p.input, p.target}};
+  std::map<std::string, std::string> targets;
+  for (const std::string& f : pose_files_in(p.target)) targets[stem_of(f)] = f;
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& f : pose_files_in(p.input)) {
+    const auto it = targets.find(stem_of(f));
+    if (it == targets.end())
+      throw Error(f, fmt::format("no ground truth named '{}' in {}", stem_of(f), p.target));
+    out.emplace_back(f, it->second);
+  }
+  if (out.empty()) throw Error(p.input, "folder holds no pose files");
+  return out;
+}
+
+void check_against_model(const PoseSequence& s, const HanetConfig& c, const std::string& where) {
+  if (!s.skeleton) throw Error(where, "sequence has no skeleton");
+  if (!c.skeleton.empty()) {
+    const std::string want = has_skeleton(c.skeleton) ? get_skeleton(c.skeleton)->name : c.skeleton;
+    if (s.skeleton->name != want)
+      throw Error(where, fmt::format("skeleton '{}' does not match the model's '{}' (set model.skeleton, or convert "
+                                     "the data to {})",
+                                     s.skeleton->name, want, want));
+  }
+  if (s.joints() != c.joints)
+    throw Error(where, fmt::format("{} joints per frame, the model expects {} (model.joints)", s.joints(), c.joints));
+  if (s.dims != c.dims) throw Error(where, fmt::format("{}D poses, the model expects {}D (model.dims)", s.dims, c.dims));
+  if (s.frames < 1) throw Error(where, "empty sequence (0 frames)");
+}
+
+Loaded load_pairs(const std::vector<TrainPair>& pairs, const HanetConfig& c) {
+  Loaded out;
+  for (const TrainPair& p : pairs)
+    for (const auto& [fin, ftg] : expand_pair(p)) {
+      Tracks in = read_poses(fin), tg = read_poses(ftg);
+      if (in.empty()) throw Error(fin, "no sequences");
+      if (tg.empty()) throw Error(ftg, "no sequences");
+      std::vector<std::pair<size_t, size_t>> idx;
+      if (in.size() == 1 && tg.size() == 1) {
+        idx.emplace_back(0, 0);
+      } else {
+        const SequenceMatching m = match_sequences(in, tg);
+        if (!m.pred_only.empty())
+          throw Error(fin, fmt::format("sequence '{}' has no ground truth of that name in {}", m.pred_only[0], ftg));
+        if (!m.gt_only.empty())
+          throw Error(ftg, fmt::format("sequence '{}' has no input of that name in {}", m.gt_only[0], fin));
+        for (const SequenceMatch& s : m.matched) idx.emplace_back(s.pred, s.gt);
+      }
+      for (const auto& [a, b] : idx) {
+        const std::string win = in.size() == 1 ? fin : fmt::format("{} ({})", fin, in[a].name);
+        const std::string wtg = tg.size() == 1 ? ftg : fmt::format("{} ({})", ftg, tg[b].name);
+        check_against_model(in[a], c, win);
+        check_against_model(tg[b], c, wtg);
+        if (in[a].frames != tg[b].frames)
+          throw Error(win, fmt::format("{} frames, its ground truth {} has {}", in[a].frames, wtg, tg[b].frames));
+        // Multi-track files share one timeline (npz pads shorter tracks with NaN frames): keep the
+        // span where both sides have data, so padding does not become frozen training windows.
+        int first = -1, last = -1;
+        for (int t = 0; t < in[a].frames; ++t) {
+          bool pi = false, pg = false;
+          for (int j = 0; j < in[a].joints() && !(pi && pg); ++j) {
+            pi = pi || !in[a].missing(t, j);
+            pg = pg || !tg[b].missing(t, j);
+          }
+          if (pi && pg) {
+            if (first < 0) first = t;
+            last = t;
+          }
+        }
+        if (first < 0) throw Error(win, fmt::format("no frame where both the input and its ground truth {} have joints", wtg));
+        if (first > 0 || last + 1 < in[a].frames) {
+          in[a] = in[a].slice(first, last + 1);
+          tg[b] = tg[b].slice(first, last + 1);
+        }
+        out.tracks.emplace_back(std::move(in[a]), std::move(tg[b]));
+        out.where.push_back(win);
+      }
+    }
+  return out;
+}
+
+// Model space exactly as HanetRefiner::refine: fill, normalise with the input's normalisation.
+SeqData to_model_space(const PoseSequence& input, const PoseSequence& target, const HanetConfig& c,
+                       const std::string& where) {
+  PoseSequence x = input, y = target;
+  fill_missing_joints(x, nullptr, where);
+  fill_missing_joints(y, nullptr, where + " (ground truth)");
+  const Normalization n = make_normalization(c.input_normalization, x, where);
+  n.apply(x);
+  n.apply(y);
+  SeqData s;
+  s.name = where;
+  const int64_t L = c.window(), C = c.input_dim();
+  s.frames = std::max<int64_t>(x.frames, L);
+  s.x = std::move(x.keypoints);
+  s.y = std::move(y.keypoints);
+  for (int64_t t = x.frames; t < s.frames; ++t) {  // pad by repeating the last frame
+    s.x.insert(s.x.end(), s.x.end() - C, s.x.end());
+    s.y.insert(s.y.end(), s.y.end() - C, s.y.end());
+  }
+  for (float v : s.x)
+    if (!std::isfinite(v)) throw Error(where, "non-finite value after normalisation");
+  for (float v : s.y)
+    if (!std::isfinite(v)) throw Error(where + " (ground truth)", "non-finite value after normalisation");
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// augmentation, schedule, seeding
+
+uint64_t splitmix(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+void augment_window(float* x, float* y, int64_t L, int J, int D, const AugmentOptions& a, const std::vector<int>& flip,
+                    bool origin_centre, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const bool do_flip = a.flip && u(rng) < 0.5;
+  const double s = a.scale > 0 ? 1.0 + a.scale * (2.0 * u(rng) - 1.0) : 1.0;
+  const double r = a.rotate_deg > 0 ? a.rotate_deg * (2.0 * u(rng) - 1.0) * M_PI / 180.0 : 0.0;
+  if (!do_flip && s == 1.0 && r == 0.0) return;
+  std::vector<double> c(D, 0.0);
+  if (!origin_centre) {
+    for (int64_t i = 0; i < L * J; ++i)
+      for (int d = 0; d < D; ++d) c[d] += x[i * D + d];
+    for (int d = 0; d < D; ++d) c[d] /= static_cast<double>(L * J);
+  }
+  const double cr = std::cos(r), sr = std::sin(r);
+  std::vector<float> tmp(static_cast<size_t>(J * D));
+  for (float* p : {x, y})
+    for (int64_t t = 0; t < L; ++t) {
+      float* f = p + t * J * D;
+      for (int j = 0; j < J; ++j) {
+        const float* src = f + (do_flip ? flip[j] : j) * D;
+        double v[3] = {0, 0, 0};
+        for (int d = 0; d < D && d < 3; ++d) v[d] = src[d] - c[d];
+        if (do_flip) v[0] = -v[0];
+        const double v0 = cr * v[0] - sr * v[1], v1 = sr * v[0] + cr * v[1];
+        v[0] = v0 * s;
+        v[1] = v1 * s;
+        v[2] *= s;
+        for (int d = 0; d < D && d < 3; ++d) tmp[j * D + d] = static_cast<float>(v[d] + c[d]);
+      }
+      std::copy(tmp.begin(), tmp.end(), f);
+    }
+}
+
+double lr_at(const TrainConfig& c, int epoch, int64_t step_in_epoch, int64_t steps_per_epoch) {
+  const double warm = c.warmup_epochs * static_cast<double>(steps_per_epoch);
+  const double g = static_cast<double>(epoch) * static_cast<double>(steps_per_epoch) + static_cast<double>(step_in_epoch) + 1;
+  const double f = warm > 0 && g < warm ? g / warm : 1.0;
+  const int decays = std::max(0, epoch - static_cast<int>(std::ceil(c.warmup_epochs)));
+  return c.lr * f * std::pow(c.lr_decay, decays);
+}
+
+// ---------------------------------------------------------------------------------------------
+// validation
+
+struct ValResult {
+  double error = NAN;
+  std::string metric, units;
+};
+
+double mean_l2(const Tracks& pred, const Tracks& gt) {
+  double sum = 0;
+  int64_t n = 0;
+  for (size_t i = 0; i < pred.size(); ++i)
+    for (int t = 0; t < gt[i].frames; ++t)
+      for (int j = 0; j < gt[i].joints(); ++j) {
+        if (pred[i].missing(t, j) || gt[i].missing(t, j)) continue;
+        double e = 0;
+        for (int d = 0; d < gt[i].dims; ++d) e += std::pow(pred[i].at(t, j, d) - gt[i].at(t, j, d), 2);
+        sum += std::sqrt(e);
+        ++n;
+      }
+  return n ? sum / static_cast<double>(n) : NAN;
+}
+
+ValResult evaluate_tracks(const Tracks& pred, const Tracks& gt) {
+  ValResult r;
+  const int dims = gt.front().dims;
+  if (dims == 2 || dims == 3) {
+    const MetricsReport rep = evaluate(pred, gt);
+    const Metric& m = dims == 2 ? rep.error_2d : rep.mpjpe;
+    r.error = m.value;
+    r.metric = dims == 2 ? "error_2d" : "mpjpe";
+    r.units = m.units;
+  } else {
+    r.error = mean_l2(pred, gt);
+    r.metric = "l2";
+    r.units = gt.front().units;
+  }
+  return r;
+}
+
+struct Checkpoint {
+  int epoch = 0;
+  int64_t step = 0;
+  int best_epoch = 0;
+  double best_val = INFINITY;
+};
+
+json metadata_json(const HanetConfig& c) {
+  json m = json::object();
+  for (const auto& [k, v] : c.to_metadata()) m[k] = v;
+  return m;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+void TrainConfig::validate(const std::string& where) const {
+  auto fail = [&](const std::string& field, const std::string& what) { throw Error(where, field + ": " + what); };
+  try {
+    model.validate();
+  } catch (const Error& e) {
+    throw Error(where, "model: " + e.detail());
+  }
+  if (train.empty()) fail("train", "no training pairs");
+  if (epochs < 1 || epochs > 1'000'000) fail("epochs", fmt::format("{} is not in [1, 1000000]", epochs));
+  if (batch_size < 1 || batch_size > 65536) fail("batch_size", fmt::format("{} is not in [1, 65536]", batch_size));
+  if (!(lr > 0) || !std::isfinite(lr)) fail("lr", "must be > 0");
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) fail("weight_decay", "must be >= 0");
+  if (!(warmup_epochs >= 0) || warmup_epochs > 1e6) fail("warmup_epochs", "must be >= 0");
+  if (!(lr_decay > 0) || lr_decay > 10) fail("lr_decay", "must be in (0, 10]");
+  if (!(loss_lambda >= 0) || !std::isfinite(loss_lambda)) fail("loss.lambda", "must be >= 0");
+  if (!(loss_w_encoder >= 0) || !std::isfinite(loss_w_encoder)) fail("loss.w_encoder", "must be >= 0");
+  if (threads < 0 || threads > 4096) fail("threads", "must be in [0, 4096]");
+  if (!(augment.scale >= 0) || augment.scale >= 0.9) fail("augment.scale", "must be in [0, 0.9)");
+  if (!(augment.rotate_deg >= 0) || augment.rotate_deg > 180) fail("augment.rotate_deg", "must be in [0, 180]");
+  if ((augment.flip || augment.scale > 0 || augment.rotate_deg > 0) && model.dims != 2 && model.dims != 3)
+    fail("augment", fmt::format("needs 2D or 3D poses, the model has dims = {}", model.dims));
+  if (max_steps_per_epoch < 0) fail("max_steps_per_epoch", "must be >= 0");
+  if (val_stride < 0 || val_stride > model.window()) fail("val_stride", fmt::format("must be in [0, L = {}]", model.window()));
+  if (out_dir.empty()) fail("out_dir", "must not be empty");
+}
+
+TrainConfig parse_train_config(const std::string& json_text, const std::string& where, const std::string& base_dir) {
+  json j;
+  try {
+    j = json::parse(json_text);
+  } catch (const json::exception& e) {
+    throw Error(where, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(where, "expected a JSON object at the top level");
+  const Fields f(j, where, "");
+  f.only({"preset", "model", "train", "val", "epochs", "batch_size", "lr", "weight_decay", "warmup_epochs", "lr_decay",
+          "dropout", "seed", "threads", "augment", "input_normalization", "out_dir", "resume", "loss",
+          "max_steps_per_epoch", "val_stride", "progress"});
+  TrainConfig c;
+  std::string preset = "compact";
+  f.get("preset", preset);
+  try {
+    c.model = HanetConfig::preset(preset);
+  } catch (const Error& e) {
+    f.fail("preset", e.detail());
+  }
+  if (f.has("model")) {
+    if (!f.raw("model").is_object()) f.fail("model", "expected an object of hyper-parameters");
+    const Fields m(f.raw("model"), where, "model.");
+    m.only({"joints", "dims", "skeleton", "input_normalization", "fps", "sample_interval", "q", "hidden_dim", "nheads",
+            "dim_feedforward", "enc_layers", "dec_layers", "pre_norm", "dropout", "activation", "interp",
+            "memory_mask"});
+    HanetConfig& h = c.model;
+    m.get("skeleton", h.skeleton);
+    if (m.has("skeleton") && !m.has("joints") && !h.skeleton.empty() && has_skeleton(h.skeleton))
+      h.joints = get_skeleton(h.skeleton)->num_joints();  // joints follow a named skeleton
+    m.get("joints", h.joints);
+    m.get("dims", h.dims);
+    m.get("input_normalization", h.input_normalization);
+    m.get("fps", h.fps);
+    m.get("sample_interval", h.sample_interval);
+    m.get("q", h.q);
+    m.get("hidden_dim", h.hidden_dim);
+    m.get("nheads", h.nheads);
+    m.get("dim_feedforward", h.dim_feedforward);
+    m.get("enc_layers", h.enc_layers);
+    m.get("dec_layers", h.dec_layers);
+    m.get("pre_norm", h.pre_norm);
+    m.get("dropout", h.dropout);
+    m.get("activation", h.activation);
+    m.get("interp", h.interp);
+    m.get("memory_mask", h.memory_mask);
+  }
+  f.get("dropout", c.model.dropout);
+  f.get("input_normalization", c.model.input_normalization);
+  if (!f.has("train")) f.fail("train", "missing (list of {\"input\": ..., \"target\": ...} pairs)");
+  c.train = parse_pairs(f.raw("train"), "train", where, base_dir);
+  if (f.has("val")) c.val = parse_pairs(f.raw("val"), "val", where, base_dir);
+  f.get("epochs", c.epochs);
+  f.get("batch_size", c.batch_size);
+  f.get("lr", c.lr);
+  f.get("weight_decay", c.weight_decay);
+  f.get("warmup_epochs", c.warmup_epochs);
+  f.get("lr_decay", c.lr_decay);
+  f.get("seed", c.seed);
+  f.get("threads", c.threads);
+  f.get("resume", c.resume);
+  f.get("progress", c.progress);
+  f.get("max_steps_per_epoch", c.max_steps_per_epoch);
+  f.get("val_stride", c.val_stride);
+  f.get("out_dir", c.out_dir);
+  c.out_dir = resolve(c.out_dir, base_dir);
+  if (f.has("augment")) {
+    if (!f.raw("augment").is_object()) f.fail("augment", "expected {\"flip\": ..., \"scale\": ..., \"rotate_deg\": ...}");
+    const Fields a(f.raw("augment"), where, "augment.");
+    a.only({"flip", "scale", "rotate_deg"});
+    a.get("flip", c.augment.flip);
+    a.get("scale", c.augment.scale);
+    a.get("rotate_deg", c.augment.rotate_deg);
+  }
+  if (f.has("loss")) {
+    if (!f.raw("loss").is_object()) f.fail("loss", "expected {\"lambda\": ..., \"w_encoder\": ..., ...}");
+    const Fields l(f.raw("loss"), where, "loss.");
+    l.only({"lambda", "w_encoder", "detach", "ohkm"});
+    l.get("lambda", c.loss_lambda);
+    l.get("w_encoder", c.loss_w_encoder);
+    l.get("detach", c.loss_detach);
+    l.get("ohkm", c.loss_ohkm);
+  }
+  c.validate(where);
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path) {
+  const std::string text = read_text_file(path);
+  const std::string ext = extension_of(path);
+  if (ext == ".yaml" || ext == ".yml")
+    throw Error(path, "YAML configurations are not supported; write the same keys as JSON");
+  return parse_train_config(text, path, fs::path(path).parent_path().string());
+}
+
+TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(const EpochLog&)>& on_epoch) {
+  TrainConfig cfg = config_in;
+  const std::string where = "train";
+  cfg.validate(where);
+  set_threads(cfg.threads);
+
+  // ---- data
+  const Loaded train_raw = load_pairs(cfg.train, cfg.model);
+  const Loaded val_raw = load_pairs(cfg.val, cfg.model);
+  if (cfg.model.fps == 0 && train_raw.tracks.front().first.fps > 0) cfg.model.fps = train_raw.tracks.front().first.fps;
+  const HanetConfig& mc = cfg.model;
+  const int64_t L = mc.window(), C = mc.input_dim();
+  const int J = mc.joints, D = mc.dims;
+  std::vector<SeqData> train;
+  std::vector<std::pair<int, int64_t>> windows;  // (sequence, start)
+  for (size_t i = 0; i < train_raw.tracks.size(); ++i) {
+    train.push_back(to_model_space(train_raw.tracks[i].first, train_raw.tracks[i].second, mc, train_raw.where[i]));
+    for (int64_t s = 0; s + L <= train.back().frames; ++s) windows.emplace_back(static_cast<int>(i), s);
+  }
+  std::vector<int> flip(J);
+  std::iota(flip.begin(), flip.end(), 0);
+  if (cfg.augment.flip) flip = train_raw.tracks.front().first.skeleton->flip_permutation();
+  const bool origin_centre = mc.input_normalization == "root_relative";
+  Tracks val_in, val_gt;
+  for (const auto& [a, b] : val_raw.tracks) {
+    val_in.push_back(a);
+    val_gt.push_back(b);
+  }
+  ValResult input_val;
+  if (!val_gt.empty()) input_val = evaluate_tracks(val_in, val_gt);
+
+  // ---- model, optimiser, checkpoint
+  fs::create_directories(cfg.out_dir);
+  const std::string best_path = (fs::path(cfg.out_dir) / "best.safetensors").string();
+  const std::string last_path = (fs::path(cfg.out_dir) / "last.safetensors").string();
+  const std::string optim_path = (fs::path(cfg.out_dir) / "last.optim").string();
+  const std::string state_path = (fs::path(cfg.out_dir) / "last.json").string();
+  const std::string log_path = (fs::path(cfg.out_dir) / "log.jsonl").string();
+
+  torch::manual_seed(cfg.seed);
+  Hanet model(mc);
+  torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(cfg.lr)
+                                                   .betas({0.9, 0.999})
+                                                   .eps(1e-8)
+                                                   .weight_decay(cfg.weight_decay)
+                                                   .amsgrad(true));
+  Checkpoint ck;
+  const bool resuming = cfg.resume && fs::exists(state_path);
+  if (resuming) {
+    json st;
+    try {
+      st = json::parse(read_text_file(state_path));
+      ck.epoch = st.at("epoch").get<int>();
+      ck.step = st.at("step").get<int64_t>();
+      ck.best_epoch = st.at("best_epoch").get<int>();
+      ck.best_val = st.at("best_val").is_null() ? INFINITY : st.at("best_val").get<double>();
+      if (st.at("seed").get<uint64_t>() != cfg.seed)
+        throw Error(state_path, fmt::format("checkpoint was trained with seed {}, the configuration says {}",
+                                            st.at("seed").get<uint64_t>(), cfg.seed));
+    } catch (const json::exception& e) {
+      throw Error(state_path, std::string("garbled checkpoint state: ") + e.what());
+    }
+    const json want = metadata_json(mc);
+    for (auto it = want.begin(); it != want.end(); ++it)
+      if (!st["model"].contains(it.key()) || st["model"][it.key()] != it.value())
+        throw Error(state_path, fmt::format("checkpoint model {} = {} differs from the configuration's {}", it.key(),
+                                            st["model"].value(it.key(), std::string("(absent)")),
+                                            it.value().get<std::string>()));
+    load_hanet_weights(model, read_safetensors(last_path), last_path);
+    require_file(optim_path);
+    try {
+      torch::load(opt, optim_path);
+    } catch (const c10::Error& e) {
+      throw Error(optim_path, std::string("cannot read the optimiser state: ") + e.what_without_backtrace());
+    }
+  } else {
+    std::ofstream(log_path, std::ios::trunc);
+  }
+
+  const at::Tensor seen = hanet_seen_mask(L, mc.sample_interval);
+  const int64_t nwin = static_cast<int64_t>(windows.size());
+  int64_t steps_per_epoch = (nwin + cfg.batch_size - 1) / cfg.batch_size;
+  if (cfg.max_steps_per_epoch > 0) steps_per_epoch = std::min<int64_t>(steps_per_epoch, cfg.max_steps_per_epoch);
+  HanetLossOptions lopt;
+  lopt.lambda = cfg.loss_lambda;
+  lopt.w_encoder = cfg.loss_w_encoder;
+  lopt.detach = cfg.loss_detach;
+  lopt.ohkm = cfg.loss_ohkm;
+
+  TrainResult result;
+  result.best_path = best_path;
+  result.last_path = last_path;
+  result.train_windows = nwin;
+  result.val_sequences = static_cast<int64_t>(val_gt.size());
+  result.best_epoch = ck.best_epoch;
+  result.best_val = ck.best_val;
+
+  std::vector<int64_t> order(static_cast<size_t>(nwin));
+  std::vector<float> xb, yb;
+  for (int epoch = ck.epoch; epoch < cfg.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    // The whole random state of an epoch derives from (seed, epoch): resuming needs nothing else.
+    const uint64_t es = splitmix(cfg.seed ^ splitmix(static_cast<uint64_t>(epoch) + 1));
+    torch::manual_seed(es);
+    std::mt19937_64 rng(splitmix(es));
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), rng);
+
+    model->train();
+    std::optional<ProgressBar> bar;
+    if (cfg.progress) bar.emplace(steps_per_epoch, fmt::format("epoch {}/{}", epoch + 1, cfg.epochs));
+    double s_total = 0, s_l1 = 0, s_final = 0, s_enc = 0, s_oml = 0, lr = cfg.lr;
+    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+      const int64_t b0 = step * cfg.batch_size, b1 = std::min(nwin, b0 + cfg.batch_size), B = b1 - b0;
+      xb.resize(static_cast<size_t>(B * L * C));
+      yb.resize(xb.size());
+      for (int64_t b = 0; b < B; ++b) {
+        const auto& [si, start] = windows[static_cast<size_t>(order[static_cast<size_t>(b0 + b)])];
+        const SeqData& s = train[static_cast<size_t>(si)];
+        std::copy_n(s.x.begin() + start * C, L * C, xb.begin() + b * L * C);
+        std::copy_n(s.y.begin() + start * C, L * C, yb.begin() + b * L * C);
+        augment_window(xb.data() + b * L * C, yb.data() + b * L * C, L, J, D, cfg.augment, flip, origin_centre, rng);
+      }
+      const auto fo = at::TensorOptions().dtype(at::kFloat);
+      const at::Tensor x = at::from_blob(xb.data(), {B, L, C}, fo).clone();
+      const at::Tensor y = at::from_blob(yb.data(), {B, L, C}, fo).clone();
+      lr = lr_at(cfg, epoch, step, steps_per_epoch);
+      for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+      const Output out = model->forward(x);
+      const HanetLossTerms terms = hanet_loss(out.final_out, out.encoder_out, y, seen, lopt);
+      opt.zero_grad();
+      terms.total.backward();
+      opt.step();
+      const double tot = terms.total.item<double>();
+      if (!std::isfinite(tot))
+        throw Error(where, fmt::format("loss became {} at epoch {} step {} (lower lr?)", tot, epoch + 1, step + 1));
+      s_total += tot;
+      s_l1 += terms.l1.item<double>();
+      s_final += terms.l_final.sum().item<double>();
+      s_enc += terms.l_encoder.sum().item<double>();
+      s_oml += terms.l_oml.sum().item<double>();
+      if (bar) bar->update(step + 1);
+    }
+    if (bar) bar->finish();
+    ck.epoch = epoch + 1;
+    ck.step += steps_per_epoch;
+
+    // Last checkpoint first: validation refines through it, exactly as `kinepose refine` would.
+    save_hanet(last_path, model);
+    write_atomically(optim_path, [&](const std::string& tmp) { torch::save(opt, tmp); });
+
+    EpochLog log;
+    log.epoch = epoch + 1;
+    log.step = ck.step;
+    const double n = static_cast<double>(std::max<int64_t>(1, steps_per_epoch));
+    log.loss = s_total / n;
+    log.l1 = s_l1 / n;
+    log.l_final = s_final / n;
+    log.l_encoder = s_enc / n;
+    log.l_oml = s_oml / n;
+    log.lr = lr;
+    log.input_error = input_val.error;
+    double criterion = log.loss;
+    if (!val_gt.empty()) {
+      const HanetRefiner refiner(last_path);
+      RefineOptions ro;
+      ro.stride = cfg.val_stride;
+      Tracks pred;
+      for (size_t i = 0; i < val_in.size(); ++i) pred.push_back(refiner.refine(val_in[i], ro, nullptr, val_raw.where[i]));
+      const ValResult v = evaluate_tracks(pred, val_gt);
+      log.val_error = v.error;
+      log.metric = v.metric;
+      log.units = v.units;
+      criterion = v.error;
+    } else {
+      log.val_error = NAN;
+      log.metric = "train_loss";
+    }
+    if (std::isfinite(criterion) && criterion < ck.best_val) {
+      ck.best_val = criterion;
+      ck.best_epoch = epoch + 1;
+      log.best = true;
+      write_atomically(best_path, [&](const std::string& tmp) {
+        fs::copy_file(last_path, tmp, fs::copy_options::overwrite_existing);
+      });
+    }
+    log.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    json st;
+    st["format"] = "kinepose-hanet-train-state 1";
+    st["epoch"] = ck.epoch;
+    st["step"] = ck.step;
+    st["best_epoch"] = ck.best_epoch;
+    st["best_val"] = std::isfinite(ck.best_val) ? json(ck.best_val) : json(nullptr);
+    st["seed"] = cfg.seed;
+    st["model"] = metadata_json(mc);
+    write_text_file(state_path, st.dump(2) + "\n");
+
+    auto num = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+    json line;
+    line["epoch"] = log.epoch;
+    line["step"] = log.step;
+    line["loss"] = num(log.loss);
+    line["l1"] = num(log.l1);
+    line["l_final"] = num(log.l_final);
+    line["l_encoder"] = num(log.l_encoder);
+    line["l_oml"] = num(log.l_oml);
+    line["val"] = {{"metric", log.metric}, {"units", log.units}, {"error", num(log.val_error)},
+                   {"input_error", num(log.input_error)}};
+    line["lr"] = log.lr;
+    line["seconds"] = log.seconds;
+    line["best"] = log.best;
+    {
+      std::ofstream lf(log_path, std::ios::app);
+      lf << line.dump() << "\n";
+      if (!lf) throw Error(log_path, "cannot append to the training log");
+    }
+    if (!cfg.quiet) {
+      std::string val = std::isfinite(log.val_error)
+                            ? fmt::format("val {} {:.4g} {} (input {:.4g})", log.metric, log.val_error, log.units,
+                                          log.input_error)
+                            : std::string("no validation data");
+      std::printf("epoch %d/%d  loss %.5g  %s  lr %.3g  %.1f s%s\n", log.epoch, cfg.epochs, log.loss, val.c_str(), log.lr,
+                  log.seconds, log.best ? "  *best" : "");
+      std::fflush(stdout);
+    }
+    result.epochs.push_back(log);
+    result.best_epoch = ck.best_epoch;
+    result.best_val = ck.best_val;
+    if (on_epoch) on_epoch(log);
+  }
+  return result;
+}
+
+}  // namespace kinepose::hanet
