@@ -93,6 +93,34 @@ TEST(HanetRefine, PoseSequenceRefinementEqualsModelSpaceForNoNormalisation) {
   for (float v : filled.keypoints) ASSERT_TRUE(std::isfinite(v));
 }
 
+TEST(HanetRefine, UnobservedLeadingAndTrailingFramesStayMissing) {
+  // A track that starts late and ends early (or NaN padding of a multi-track npz) is refined over
+  // its observed span only; the frames outside stay missing and nothing is reported as filled.
+  KINEPOSE_REQUIRE_FIXTURE(kWeights);
+  const hanet::HanetRefiner refiner(fixture_path(kWeights));
+  int64_t T = 0;
+  const std::vector<float> in = npy_floats("hanet-public/sequence_in.npy", &T);
+  const PoseSequence full = coco_sequence(in, static_cast<int>(T));
+  PoseSequence padded = full;
+  for (int t = 0; t < padded.frames; ++t)
+    if (t < 7 || t >= 100)
+      for (int j = 0; j < padded.joints(); ++j)
+        for (int d = 0; d < padded.dims; ++d) padded.at(t, j, d) = NAN;
+  hanet::RefineReport report;
+  const PoseSequence out = refiner.refine(padded, {}, &report, "padded");
+  EXPECT_EQ(report.filled_entries, 0);
+  const PoseSequence span = refiner.refine(full.slice(7, 100), {}, nullptr, "span");
+  for (int t = 0; t < out.frames; ++t)
+    for (int j = 0; j < out.joints(); ++j)
+      for (int d = 0; d < out.dims; ++d) {
+        if (t < 7 || t >= 100) ASSERT_TRUE(std::isnan(out.at(t, j, d))) << t;
+        else ASSERT_EQ(out.at(t, j, d), span.at(t - 7, j, d)) << t;
+      }
+  PoseSequence none = full;
+  std::fill(none.keypoints.begin(), none.keypoints.end(), NAN);
+  EXPECT_THROW(refiner.refine(none, {}, nullptr, "none"), Error);
+}
+
 TEST(HanetRefine, RejectsInputsThatDoNotMatchTheModel) {
   KINEPOSE_REQUIRE_FIXTURE(kWeights);
   const hanet::HanetRefiner refiner(fixture_path(kWeights));

@@ -231,6 +231,24 @@ PoseSequence HanetRefiner::refine(const PoseSequence& input, const RefineOptions
   if (input.dims != c.dims) throw Error(where, fmt::format("{}D poses, the model expects {}D", input.dims, c.dims));
   if (input.frames < 1) throw Error(where, "empty sequence (0 frames)");
 
+  // Frames before the first / after the last observation (e.g. a track that starts late, or NaN
+  // padding of a multi-track file) stay missing: refine only the observed span.
+  int first = input.frames, last = -1;
+  for (int t = 0; t < input.frames; ++t)
+    for (int j = 0; j < input.joints(); ++j)
+      if (!input.missing(t, j)) {
+        first = std::min(first, t);
+        last = std::max(last, t);
+      }
+  if (last < 0) throw Error(where, "no joint is observed in any frame");
+  if (first > 0 || last < input.frames - 1) {
+    const PoseSequence span = refine(input.slice(first, last + 1), options, report, where);
+    PoseSequence out = input;
+    std::copy(span.keypoints.begin(), span.keypoints.end(),
+              out.keypoints.begin() + static_cast<size_t>(first) * input.joints() * input.dims);
+    return out;
+  }
+
   PoseSequence seq = input;
   RefineReport local;
   local.filled_entries = fill_missing_joints(seq, &local.never_seen_joints, where);
