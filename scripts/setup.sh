@@ -9,7 +9,7 @@ PACKAGES=(
   libgloo-dev                                # headers torch's c10d needs (distributed training)
   libopencv-dev                              # video I/O, optical flow, drawing, PNG output
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libeigen3-dev
-  libzip-dev zlib1g-dev libmatio-dev
+  libzip-dev zlib1g-dev libmatio-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev
   python3-numpy python3-scipy python3-torch python3-yaml  # tools/ + cross-checks against numpy

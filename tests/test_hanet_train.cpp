@@ -295,3 +295,38 @@ TEST(HanetTrain, MultiTrackFilesPairByNameAndDropPadding) {
   // One timeline pads track "a" to 50 frames; only its 30 real frames give windows (L = 11).
   EXPECT_EQ(hanet::train_hanet(cfg).train_windows, (30 - 10) + (50 - 10));
 }
+
+TEST(HanetTrain, YamlConfigReadsLikeJson) {
+  const std::string dir = scratch_dir("hanet_train_yaml");
+  SynthOptions so;
+  so.frames = 20;
+  write_poses(dir + "/truth.npz", {synth_motion_2d(so)});
+  write_poses(dir + "/noisy.npz", {add_detector_noise(synth_motion_2d(so), DetectorNoiseParams{})});
+  {
+    std::ofstream y(dir + "/cfg.yaml");
+    y << "# a training configuration in YAML\n"
+         "preset: compact\n"
+         "model:\n  hidden_dim: 32\n  nheads: 2\n  pre_norm: false\n"
+         "train:\n  - {input: noisy.npz, target: truth.npz}\n"
+         "epochs: 3\nlr: 2.5e-4\nlr_decay: 0.95\nseed: 11\n"
+         "augment:\n  flip: true\n  scale: 0.1\n"
+         "out_dir: \"runs/one\"\n";
+  }
+  const hanet::TrainConfig c = hanet::load_train_config(dir + "/cfg.yaml");
+  EXPECT_EQ(c.model.hidden_dim, 32);
+  EXPECT_EQ(c.model.nheads, 2);
+  EXPECT_FALSE(c.model.pre_norm);
+  EXPECT_EQ(c.epochs, 3);
+  EXPECT_DOUBLE_EQ(c.lr, 2.5e-4);
+  EXPECT_DOUBLE_EQ(c.lr_decay, 0.95);
+  EXPECT_EQ(c.seed, 11u);
+  EXPECT_TRUE(c.augment.flip);
+  ASSERT_EQ(c.train.size(), 1u);
+  EXPECT_EQ(fs::path(c.train[0].input).filename(), "noisy.npz");
+  EXPECT_EQ(fs::path(c.out_dir).filename(), "one");
+  // Syntax errors and unknown keys are named like the JSON ones.
+  { std::ofstream(dir + "/bad.yaml") << "epochs: [1, 2\n"; }
+  EXPECT_NE(error_of([&] { hanet::load_train_config(dir + "/bad.yaml"); }).find("bad.yaml:"), std::string::npos);
+  { std::ofstream(dir + "/unknown.yaml") << "train: []\nepohcs: 3\n"; }
+  EXPECT_NE(error_of([&] { hanet::load_train_config(dir + "/unknown.yaml"); }).find("epohcs"), std::string::npos);
+}

@@ -30,7 +30,7 @@ void add_train_command(CLI::App& app) {
       "The configuration (JSON) names a preset (compact, jhmdb_2d, h36m_3d), model overrides, the train / val pairs "
       "and the optimisation settings; see docs/training.md. Writes OUT/best.safetensors (usable with `kinepose refine "
       "--model`), OUT/last.* (resumable checkpoint) and OUT/log.jsonl.");
-  cmd->add_option("--config", a->config, "Training configuration (JSON)")->required();
+  cmd->add_option("--config", a->config, "Training configuration (JSON or YAML; docs/training.md)")->required();
   cmd->add_option("--epochs", a->epochs, "Total epochs (overrides the configuration)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", a->out, "Output folder (overrides out_dir)");
   cmd->add_flag("--resume", a->resume, "Continue from OUT/last.* when present");

@@ -31,6 +31,7 @@
 #include "models/hanet/hanet_weights.h"
 #include "training/hanet_loss.h"
 #include "util/progress.h"
+#include "util/yaml_json.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -503,10 +504,8 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
 }
 
 TrainConfig load_train_config(const std::string& path) {
-  const std::string text = read_text_file(path);
   const std::string ext = extension_of(path);
-  if (ext == ".yaml" || ext == ".yml")
-    throw Error(path, "YAML configurations are not supported; write the same keys as JSON");
+  const std::string text = (ext == ".yaml" || ext == ".yml") ? yaml_file_to_json_text(path) : read_text_file(path);
   return parse_train_config(text, path, fs::path(path).parent_path().string());
 }
 
