@@ -14,6 +14,7 @@
 
 #include "kinepose/error.h"
 #include "kinepose/pose.h"
+#include "test_helpers.h"
 
 namespace kinepose::testing {
 
@@ -56,14 +57,7 @@ inline void expect_same_tracks(const Tracks& a, const Tracks& b, bool compare_bo
   }
 }
 
-inline std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using kinepose::testing::error_of;
 
 inline void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

@@ -50,14 +50,7 @@ void expect_same(const PoseSequence& a, const PoseSequence& b) {
 
 void write_file(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using kinepose::testing::error_of;
 
 }  // namespace
 

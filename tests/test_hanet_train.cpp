@@ -72,14 +72,7 @@ std::string write_config(const std::string& path, const json& c) {
   return path;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using kinepose::testing::error_of;
 
 }  // namespace
 

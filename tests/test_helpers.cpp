@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "kinepose/error.h"
+
 namespace fs = std::filesystem;
 
 namespace kinepose::testing {
@@ -44,6 +46,15 @@ CliResult run_cli(const std::string& args) {
   int status = pclose(pipe);
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return {code, output};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace kinepose::testing

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 
 namespace kinepose::testing {
@@ -22,6 +23,8 @@ struct CliResult {
 // Runs `kinepose ARGS` (ARGS is a shell-quoted argument string).
 CliResult run_cli(const std::string& args);
 std::string shell_quote(const std::string& s);
+// The message of the kinepose::Error that f throws, or "(no error)".
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace kinepose::testing
 

@@ -69,14 +69,7 @@ NpyArray raw(const std::string& dtype, std::vector<int64_t> shape, size_t item) 
   return a;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using kinepose::testing::error_of;
 
 }  // namespace
 

@@ -65,14 +65,7 @@ void expect_same(const PoseSequence& a, const PoseSequence& b) {
     EXPECT_EQ(std::memcmp(&a.boxes[t], &b.boxes[t], sizeof(BoundingBox)), 0) << "box " << t;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using kinepose::testing::error_of;
 
 }  // namespace
 

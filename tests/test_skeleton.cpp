@@ -11,6 +11,7 @@
 
 #include "kinepose/error.h"
 #include "kinepose/skeleton.h"
+#include "test_helpers.h"
 
 namespace kinepose {
 namespace {
@@ -19,14 +20,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using kinepose::testing::error_of;
 
 TEST(SkeletonRegistry, EveryRegisteredSkeletonValidates) {
   const auto names = skeleton_names();
