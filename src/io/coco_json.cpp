@@ -151,23 +151,8 @@ Tracks read_coco_annotations(const std::string& path, const ReadOptions& options
   for (const auto& [id, i] : image_index) frame_of[id] = next++;
 
   // People: keypoint annotations of the person category, crowd regions left out.
-  std::vector<size_t> kept;
   int K = -1;
-  for (size_t a = 0; a < anns.size(); ++a) {
-    const std::string field = "annotations[" + std::to_string(a) + "]";
-    const Json& ann = anns[a];
-    if (!ann.is_object()) throw Error(path, field + ": expected an object, got " + json_pose::type_name(ann));
-    if (category && ann.contains("category_id") &&
-        json_pose::to_int(ann["category_id"], path, field + ".category_id") != *category)
-      continue;
-    if (auto it = ann.find("iscrowd"); it != ann.end() && ((it->is_boolean() && it->get<bool>()) ||
-                                                            (it->is_number() && it->get<double>() != 0)))
-      continue;
-    const Json& kp = json_pose::member(ann, "keypoints", path, field);
-    json_pose::check_xyv_array(kp, K, path, field);
-    kept.push_back(a);
-  }
-  if (kept.empty()) throw Error(path, "no person annotation with keypoints");
+  const std::vector<size_t> kept = json_pose::keypoint_annotations(anns, category, /*skip_crowd=*/true, K, path);
   const json_pose::JointLayout layout = json_pose::choose_layout(options, K, names, path);
   Json kept_json = Json::array();
   for (size_t a : kept) kept_json.push_back(anns[a]);

@@ -77,6 +77,27 @@ std::vector<std::string> keypoint_category(const Json& doc, const std::string& w
   return names;
 }
 
+std::vector<size_t> keypoint_annotations(const Json& anns, const std::optional<int64_t>& category, bool skip_crowd,
+                                         int& K, const std::string& where) {
+  std::vector<size_t> kept;
+  for (size_t a = 0; a < anns.size(); ++a) {
+    const std::string field = "annotations[" + std::to_string(a) + "]";
+    const Json& ann = anns[a];
+    if (!ann.is_object()) throw Error(where, field + ": expected an object, got " + type_name(ann));
+    if (category && ann.contains("category_id") && to_int(ann["category_id"], where, field + ".category_id") != *category)
+      continue;
+    if (skip_crowd) {
+      auto it = ann.find("iscrowd");
+      if (it != ann.end() && ((it->is_boolean() && it->get<bool>()) || (it->is_number() && it->get<double>() != 0)))
+        continue;
+    }
+    check_xyv_array(member(ann, "keypoints", where, field), K, where, field);
+    kept.push_back(a);
+  }
+  if (kept.empty()) throw Error(where, "no person annotation with keypoints");
+  return kept;
+}
+
 void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field) {
   if (!kp.is_array() || kp.empty() || kp.size() % 3 != 0)
     throw Error(where, field + ".keypoints: expected [x, y, visibility] per joint, got " +

@@ -37,6 +37,11 @@ std::string type_name(const Json& v);
 // The person category of a COCO-style document: the first entry of `categories` that lists keypoint
 // names. Returns its names (empty when none) and sets `category` to its id when it has one.
 std::vector<std::string> keypoint_category(const Json& doc, const std::string& where, std::optional<int64_t>& category);
+// Indices of the person annotations with keypoints: those of `category` (when set), crowd regions
+// left out when skip_crowd; checks every keypoint array and sets K (joints). Throws Error when an
+// entry is malformed or none is left.
+std::vector<size_t> keypoint_annotations(const Json& anns, const std::optional<int64_t>& category, bool skip_crowd,
+                                         int& K, const std::string& where);
 void check_xyv_array(const Json& kp, int& K, const std::string& where, const std::string& field);
 
 // Box from a COCO [x, y, w, h] list (x2 = x + w in double, matching box_xywh).

@@ -89,20 +89,8 @@ Tracks read_posetrack(const std::string& path, const ReadOptions& options) {
     for (size_t t = 0; t < v.images.size(); ++t) v.frame_of[v.images[t].id] = static_cast<int>(t);
   }
 
-  std::vector<size_t> kept;
   int K = -1;
-  for (size_t a = 0; a < anns.size(); ++a) {
-    const std::string field = "annotations[" + std::to_string(a) + "]";
-    const Json& ann = anns[a];
-    if (!ann.is_object()) throw Error(path, field + ": expected an object, got " + json_pose::type_name(ann));
-    if (category && ann.contains("category_id") &&
-        json_pose::to_int(ann["category_id"], path, field + ".category_id") != *category)
-      continue;
-    const Json& kp = json_pose::member(ann, "keypoints", path, field);
-    json_pose::check_xyv_array(kp, K, path, field);
-    kept.push_back(a);
-  }
-  if (kept.empty()) throw Error(path, "no person annotation with keypoints");
+  const std::vector<size_t> kept = json_pose::keypoint_annotations(anns, category, /*skip_crowd=*/false, K, path);
   const json_pose::JointLayout layout = json_pose::choose_layout(options, K, names, path, "posetrack17");
   Json kept_json = Json::array();
   for (size_t a : kept) kept_json.push_back(anns[a]);
