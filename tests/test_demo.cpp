@@ -519,7 +519,7 @@ TEST(DemoCli, WritesFilesAndRefinedBeatsInput) {
     EXPECT_NE(r.output.find(f), std::string::npos) << "output does not mention " << f;
   }
   const double input_error = table_value(r.output, "input (noisy)"),
-               refined_error = table_value(r.output, "refined (kalman_ca_rts)");
+               refined_error = table_value(r.output, "refined (HANet)");
   ASSERT_TRUE(std::isfinite(input_error) && std::isfinite(refined_error)) << r.output;
   EXPECT_LT(refined_error, input_error) << r.output;
 
@@ -530,21 +530,22 @@ TEST(DemoCli, WritesFilesAndRefinedBeatsInput) {
   ASSERT_EQ(in.size(), 1u);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(gt[0].frames, 150);
-  EXPECT_EQ(gt[0].skeleton->name, "coco17");
+  EXPECT_EQ(gt[0].skeleton->name, "mpii16");
+  EXPECT_EQ(gt[0].fps, 50);
+  EXPECT_NE(r.output.find("hanet_2d_mpii16_h36m.safetensors"), std::string::npos) << r.output;
   EXPECT_NEAR(mean_joint_error(in[0], gt[0]), input_error, 0.01);
   EXPECT_NEAR(mean_joint_error(out[0], gt[0]), refined_error, 0.01);
   EXPECT_LT(mean_acceleration(out[0]), mean_acceleration(in[0]));
 }
 
-TEST(DemoCli, OtherSkeletonsAndMotions) {
+TEST(DemoCli, OtherMotions) {
   const std::string dir = testing::scratch_dir("demo_cli_mpii");
-  const auto r = testing::run_cli("demo -o " + testing::shell_quote(dir) +
-                                  " --frames 60 --seed 1 --skeleton mpii16 --motion wave");
+  const auto r = testing::run_cli("demo -o " + testing::shell_quote(dir) + " --frames 60 --seed 1 --motion wave");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const Tracks gt = read_poses(dir + "/ground_truth.npz");
   ASSERT_EQ(gt.size(), 1u);
   EXPECT_EQ(gt[0].skeleton->name, "mpii16");
-  EXPECT_LT(table_value(r.output, "refined (kalman_ca_rts)"), table_value(r.output, "input (noisy)")) << r.output;
+  EXPECT_LT(table_value(r.output, "refined (HANet)"), table_value(r.output, "input (noisy)")) << r.output;
 }
 
 TEST(DemoCli, RejectsBadArguments) {

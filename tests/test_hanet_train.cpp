@@ -12,6 +12,7 @@
 #include "kinepose/error.h"
 #include "kinepose/io.h"
 #include "kinepose/safetensors.h"
+#include "models/hanet/hanet_refiner.h"
 #include "synthetic/detector_noise.h"
 #include "synthetic/motion.h"
 #include "test_helpers.h"
@@ -322,4 +323,66 @@ TEST(HanetTrain, YamlConfigReadsLikeJson) {
   EXPECT_NE(error_of([&] { hanet::load_train_config(dir + "/bad.yaml"); }).find("bad.yaml:"), std::string::npos);
   { std::ofstream(dir + "/unknown.yaml") << "train: []\nepohcs: 3\n"; }
   EXPECT_NE(error_of([&] { hanet::load_train_config(dir + "/unknown.yaml"); }).find("epohcs"), std::string::npos);
+}
+
+// The peers go through the same command: presets smoothnet / deciwatch train, validate through the
+// refiner and write weights whose metadata names the architecture.
+TEST(HanetTrain, PeersTrainThroughTheSameCommand) {
+  const std::string dir = scratch_dir("hanet_train_peers");
+  const json train = make_pairs(dir, 3, 1, 120), val = make_pairs(dir, 1, 10, 90);
+  for (const std::string arch : {"smoothnet", "deciwatch"}) {
+    json c = tiny_config(dir, train, val);
+    c["preset"] = arch;
+    c["model"] = {{"input_normalization", "person_box"}, {"hidden_dim", 32}, {"dim_feedforward", 32}, {"enc_layers", 1}};
+    if (arch == "smoothnet") c["model"]["window"] = 8;
+    else c["model"].update({{"sample_interval", 4}, {"q", 3}, {"nheads", 2}, {"dec_layers", 1}});
+    c["epochs"] = 3;
+    c["max_steps_per_epoch"] = 20;
+    c["dropout"] = 0.0;
+    c["out_dir"] = dir + "/" + arch;
+    hanet::TrainConfig cfg = hanet::parse_train_config(c.dump(), arch + ".json");
+    cfg.quiet = true;
+    EXPECT_EQ(cfg.model.arch, arch);
+    const hanet::TrainResult r = hanet::train_hanet(cfg);
+    ASSERT_EQ(r.epochs.size(), 3u);
+    EXPECT_LT(r.epochs.back().loss, r.epochs.front().loss) << arch;
+    const SafeTensors w = read_safetensors(r.best_path);
+    EXPECT_EQ(w.metadata.at("arch"), arch);
+    const hanet::HanetRefiner refiner(r.best_path);
+    EXPECT_EQ(refiner.config().arch, arch);
+    EXPECT_EQ(refiner.config().window(), arch == "smoothnet" ? 8 : 13);
+  }
+  json bad = tiny_config(dir, train, val);
+  bad["model"]["window"] = 8;  // only SmoothNet has a free window length
+  EXPECT_NE(error_of([&] { hanet::parse_train_config(bad.dump(), "bad.json"); }).find("model.window"), std::string::npos);
+}
+
+// live_latency: the loss only sees window position L-1-K; validation runs through the stream path
+// and the metadata records K. w_accel and refine_stride are accepted and stored / applied.
+TEST(HanetTrain, LiveLatencyAccelLossAndRefineStride) {
+  const std::string dir = scratch_dir("hanet_train_live");
+  const json train = make_pairs(dir, 3, 1, 120), val = make_pairs(dir, 1, 10, 90);
+  json c = tiny_config(dir, train, val);
+  c["live_latency"] = 2;
+  c["loss"] = {{"w_accel", 5.0}};
+  c["model"]["refine_stride"] = 2;
+  c["epochs"] = 2;
+  c["max_steps_per_epoch"] = 15;
+  hanet::TrainConfig cfg = hanet::parse_train_config(c.dump(), "live.json");
+  cfg.quiet = true;
+  EXPECT_EQ(cfg.model.live_latency, 2);
+  EXPECT_DOUBLE_EQ(cfg.loss_w_accel, 5.0);
+  const hanet::TrainResult r = hanet::train_hanet(cfg);
+  ASSERT_EQ(r.epochs.size(), 2u);
+  EXPECT_TRUE(std::isfinite(r.epochs.back().val_error));
+  EXPECT_LT(r.epochs.back().loss, r.epochs.front().loss);
+  const hanet::HanetRefiner refiner(r.best_path);
+  EXPECT_EQ(refiner.config().live_latency, 2);
+  EXPECT_EQ(refiner.config().refine_stride, 2);
+  json bad = c;
+  bad["live_latency"] = 11;  // L = 11: K must be <= 10
+  EXPECT_NE(error_of([&] { hanet::parse_train_config(bad.dump(), "bad.json"); }).find("live_latency"), std::string::npos);
+  bad = c;
+  bad["loss"]["w_accel"] = -1;
+  EXPECT_NE(error_of([&] { hanet::parse_train_config(bad.dump(), "bad.json"); }).find("w_accel"), std::string::npos);
 }

@@ -17,5 +17,7 @@ void add_smooth_command(CLI::App& app);   // smooth_command.cpp
 void add_refine_command(CLI::App& app);   // refine_command.cpp
 void add_bench_command(CLI::App& app);    // bench_command.cpp
 void add_train_command(CLI::App& app);    // train_command.cpp
+void add_dataset_command(CLI::App& app);  // dataset_command.cpp
+void add_model_command(CLI::App& app);    // model_command.cpp
 
 }  // namespace kinepose::cli

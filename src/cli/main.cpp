@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   kinepose::cli::add_refine_command(app);
   kinepose::cli::add_bench_command(app);
   kinepose::cli::add_train_command(app);
+  kinepose::cli::add_dataset_command(app);
+  kinepose::cli::add_model_command(app);
 
   try {
     app.parse(argc, argv);

@@ -89,26 +89,6 @@ std::string trial_of(const std::string& name) {
 
 // Both kinds of one subject set, paired by name (read_h36m sorts both the same way; pairing by name
 // guards against that ever changing).
-void load_pairs(const FilterBenchmarkOptions& o, const std::vector<std::string>& subjects, Tracks& pred, Tracks& gt) {
-  H36mSelection sel;
-  sel.subjects = subjects;
-  sel.actions = o.actions;
-  sel.cameras = o.cameras;
-  sel.kind = "detections";
-  Tracks det = read_h36m(o.data_dir, sel);
-  sel.kind = "gt2d_mpii";
-  Tracks target = read_h36m(o.data_dir, sel);
-  const SequenceMatching m = match_sequences(det, target);
-  if (!m.pred_only.empty() || !m.gt_only.empty() || m.matched.size() != det.size())
-    throw Error(o.data_dir, "detections and projected ground truth do not pair up by name for subjects " + join(subjects));
-  pred.clear();
-  gt.clear();
-  for (const auto& p : m.matched) {
-    pred.push_back(std::move(det[p.pred]));
-    gt.push_back(std::move(target[p.gt]));
-  }
-}
-
 int64_t total_frames(const Tracks& t) {
   int64_t n = 0;
   for (const auto& s : t) n += s.frames;
@@ -338,6 +318,26 @@ FilterBenchmarkRow score_row_impl(const std::string& filter, const std::string& 
 
 }  // namespace
 
+void load_h36m_pairs(const FilterBenchmarkOptions& o, const std::vector<std::string>& subjects, Tracks& pred, Tracks& gt) {
+  H36mSelection sel;
+  sel.subjects = subjects;
+  sel.actions = o.actions;
+  sel.cameras = o.cameras;
+  sel.kind = "detections";
+  Tracks det = read_h36m(o.data_dir, sel);
+  sel.kind = "gt2d_mpii";
+  Tracks target = read_h36m(o.data_dir, sel);
+  const SequenceMatching m = match_sequences(det, target);
+  if (!m.pred_only.empty() || !m.gt_only.empty() || m.matched.size() != det.size())
+    throw Error(o.data_dir, "detections and projected ground truth do not pair up by name for subjects " + join(subjects));
+  pred.clear();
+  gt.clear();
+  for (const auto& p : m.matched) {
+    pred.push_back(std::move(det[p.pred]));
+    gt.push_back(std::move(target[p.gt]));
+  }
+}
+
 FilterBenchmarkRow score_row(const std::string& filter, const std::string& variant, const FilterParams& params,
                              const Tracks& pred, const Tracks& gt, const std::vector<double>& pck_alphas) {
   return score_row_impl(filter, variant, params, pred, gt, pck_alphas, nullptr);
@@ -370,7 +370,7 @@ FilterBenchmarkResult run_filter_benchmark(const FilterBenchmarkOptions& options
   Tracks tune_pred, tune_gt, test_pred, test_gt;
   {
     Tracks all_pred, all_gt;
-    load_pairs(o, o.tune_subjects, all_pred, all_gt);
+    load_h36m_pairs(o, o.tune_subjects, all_pred, all_gt);
     int trial = -1, camera = 0;
     std::string last;
     for (size_t i = 0; i < all_pred.size(); ++i) {
@@ -387,7 +387,7 @@ FilterBenchmarkResult run_filter_benchmark(const FilterBenchmarkOptions& options
       tune_gt.push_back(std::move(all_gt[i]));
     }
   }
-  load_pairs(o, o.test_subjects, test_pred, test_gt);
+  load_h36m_pairs(o, o.test_subjects, test_pred, test_gt);
   for (Tracks* ts : {&tune_pred, &test_pred})
     for (auto& s : *ts) s.fps = o.fps;
   res.tune_sequences = static_cast<int>(tune_pred.size());
@@ -478,6 +478,7 @@ std::vector<std::string> summary_lines(const FilterBenchmarkResult& r) {
                           "frames/s = filtered frames per second of one core",
                           join(o.test_subjects), r.test_sequences, r.test_frames));
   l.push_back(fmt::format("threads: {}; elapsed: {:.1f} s", r.threads, r.seconds));
+  l.insert(l.end(), r.notes.begin(), r.notes.end());
   return l;
 }
 

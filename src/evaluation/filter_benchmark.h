@@ -103,12 +103,18 @@ struct FilterBenchmarkResult {
   std::vector<FilterBenchmarkRow> rows;  // raw, then per filter: default, tuned
   int threads = 1;
   double seconds = 0.0;  // wall time of the whole run, loading included
+  std::vector<std::string> notes;  // extra summary lines (e.g. how learned rows were timed)
 };
 
 // Loads the data (read_h36m: "detections" vs "gt2d_mpii"), tunes on the tuning subjects, scores the
 // rows on the test subjects. Throws Error for a missing folder, an unknown subject / action / camera
 // / filter, overlapping tuning and test subjects, or a stride < 1.
 FilterBenchmarkResult run_filter_benchmark(const FilterBenchmarkOptions& options);
+
+// The test pairs of `subjects` under the options' data folder / actions / cameras: detections and
+// gt2d_mpii sequences, paired by name, sorted. Throws Error when they do not pair up.
+void load_h36m_pairs(const FilterBenchmarkOptions& options, const std::vector<std::string>& subjects, Tracks& pred,
+                     Tracks& gt);
 
 // Scores one row on pred[i] vs gt[i] with the metrics module; filter "" or "raw" = no filtering.
 FilterBenchmarkRow score_row(const std::string& filter, const std::string& variant, const FilterParams& params,

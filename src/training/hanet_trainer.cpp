@@ -28,7 +28,9 @@
 #include "kinepose/skeleton.h"
 #include "models/hanet/hanet.h"
 #include "models/hanet/hanet_refiner.h"
+#include "models/hanet/hanet_stream.h"
 #include "models/hanet/hanet_weights.h"
+#include "models/peers/peer_losses.h"
 #include "training/hanet_loss.h"
 #include "util/progress.h"
 #include "util/yaml_json.h"
@@ -282,6 +284,55 @@ SeqData to_model_space(const PoseSequence& input, const PoseSequence& target, co
   return s;
 }
 
+// Maps an input window x and its target y (L frames each, in `scratch`'s layout) by the person_box
+// normalisation of x alone, as StreamRefiner normalises each window it refines.
+void renormalize_window(float* x, float* y, PoseSequence& scratch) {
+  const size_t n = scratch.keypoints.size();
+  std::copy_n(x, n, scratch.keypoints.begin());
+  const Normalization norm = make_normalization("person_box", scratch, "training window");
+  norm.apply(scratch);
+  std::copy_n(scratch.keypoints.begin(), n, x);
+  std::copy_n(y, n, scratch.keypoints.begin());
+  norm.apply(scratch);
+  std::copy_n(scratch.keypoints.begin(), n, y);
+}
+
+// The training objective of the model's architecture: HANet's published loss, or the peers' own
+// (SmoothNet: L1 positions + L1 accelerations; DeciWatch: L1 denoised seen frames + L1 recovered).
+// Peers report their total as `l1`/`l_final`; the HANet-only terms are zero.
+//
+// Live models (live_latency = K >= 0): only window position p = L-1-K is ever emitted, so the
+// final-output term is the L1 at p alone (weight lambda); HANet and DeciWatch keep an L1 term on
+// the encoder output at the seen frames (weight w_encoder) so the encoder still learns to denoise.
+HanetLossTerms refiner_loss(const HanetConfig& mc, const Output& out, const at::Tensor& y, const at::Tensor& seen,
+                            const HanetLossOptions& lopt) {
+  if (mc.live_latency >= 0) {
+    const int64_t p = mc.window() - 1 - mc.live_latency;
+    HanetLossTerms t;
+    t.l_final = (out.final_out.select(1, p) - y.select(1, p)).abs().mean().reshape({1});
+    t.total = lopt.lambda * t.l_final.sum();
+    if (mc.arch != "smoothnet") {
+      const at::Tensor w = seen.to(y.scalar_type()).reshape({1, -1, 1});
+      t.l_encoder = ((out.encoder_out - y).abs() * w).sum().reshape({1}) / (w.sum() * y.size(0) * y.size(2));
+      t.total = t.total + lopt.w_encoder * t.l_encoder.sum();
+    } else {
+      t.l_encoder = at::zeros({1}, y.options());
+    }
+    t.l1 = t.total;
+    t.l_oml = t.per_channel = at::zeros({1}, y.options());
+    return t;
+  }
+  if (mc.arch == "hanet") return hanet_loss(out.final_out, out.encoder_out, y, seen, lopt);
+  HanetLossTerms t;
+  t.total = mc.arch == "smoothnet" ? peers::smoothnet_loss(out.final_out, y)
+                                   : peers::deciwatch_loss(out, y, mc.sample_interval);
+  t.l1 = t.total;
+  const at::Tensor zero = at::zeros({1}, y.options());
+  t.l_final = t.total.detach().reshape({1});
+  t.l_encoder = t.l_oml = t.per_channel = zero;
+  return t;
+}
+
 // ---------------------------------------------------------------------------------------------
 // augmentation, schedule, seeding
 
@@ -406,6 +457,7 @@ void TrainConfig::validate(const std::string& where) const {
   if (!(lr_decay > 0) || lr_decay > 10) fail("lr_decay", "must be in (0, 10]");
   if (!(loss_lambda >= 0) || !std::isfinite(loss_lambda)) fail("loss.lambda", "must be >= 0");
   if (!(loss_w_encoder >= 0) || !std::isfinite(loss_w_encoder)) fail("loss.w_encoder", "must be >= 0");
+  if (!(loss_w_accel >= 0) || !std::isfinite(loss_w_accel)) fail("loss.w_accel", "must be >= 0");
   if (threads < 0 || threads > 4096) fail("threads", "must be in [0, 4096]");
   if (!(augment.scale >= 0) || augment.scale >= 0.9) fail("augment.scale", "must be in [0, 0.9)");
   if (!(augment.rotate_deg >= 0) || augment.rotate_deg > 180) fail("augment.rotate_deg", "must be in [0, 180]");
@@ -427,7 +479,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   const Fields f(j, where, "");
   f.only({"preset", "model", "train", "val", "epochs", "batch_size", "lr", "weight_decay", "warmup_epochs", "lr_decay",
           "dropout", "seed", "threads", "augment", "input_normalization", "out_dir", "resume", "loss",
-          "max_steps_per_epoch", "val_stride", "progress"});
+          "max_steps_per_epoch", "val_stride", "progress", "live_latency"});
   TrainConfig c;
   std::string preset = "compact";
   f.get("preset", preset);
@@ -441,8 +493,9 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
     const Fields m(f.raw("model"), where, "model.");
     m.only({"joints", "dims", "skeleton", "input_normalization", "fps", "sample_interval", "q", "hidden_dim", "nheads",
             "dim_feedforward", "enc_layers", "dec_layers", "pre_norm", "dropout", "activation", "interp",
-            "memory_mask"});
+            "memory_mask", "window", "arch", "refine_stride", "post_sigma"});
     HanetConfig& h = c.model;
+    m.get("arch", h.arch);
     m.get("skeleton", h.skeleton);
     if (m.has("skeleton") && !m.has("joints") && !h.skeleton.empty() && has_skeleton(h.skeleton))
       h.joints = get_skeleton(h.skeleton)->num_joints();  // joints follow a named skeleton
@@ -462,6 +515,16 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
     m.get("activation", h.activation);
     m.get("interp", h.interp);
     m.get("memory_mask", h.memory_mask);
+    m.get("refine_stride", h.refine_stride);
+    m.get("post_sigma", h.post_sigma);
+    if (m.has("window")) {  // SmoothNet: the window length itself (N = 1, Q = L - 1)
+      int window = 0;
+      m.get("window", window);
+      if (h.arch != "smoothnet") m.fail("window", "only for arch smoothnet (HANet/DeciWatch: L = sample_interval * q + 1)");
+      if (window < 2) m.fail("window", fmt::format("{} must be >= 2", window));
+      h.sample_interval = 1;
+      h.q = window - 1;
+    }
   }
   f.get("dropout", c.model.dropout);
   f.get("input_normalization", c.model.input_normalization);
@@ -480,6 +543,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   f.get("progress", c.progress);
   f.get("max_steps_per_epoch", c.max_steps_per_epoch);
   f.get("val_stride", c.val_stride);
+  f.get("live_latency", c.model.live_latency);
   f.get("out_dir", c.out_dir);
   c.out_dir = resolve(c.out_dir, base_dir);
   if (f.has("augment")) {
@@ -493,11 +557,12 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   if (f.has("loss")) {
     if (!f.raw("loss").is_object()) f.fail("loss", "expected {\"lambda\": ..., \"w_encoder\": ..., ...}");
     const Fields l(f.raw("loss"), where, "loss.");
-    l.only({"lambda", "w_encoder", "detach", "ohkm"});
+    l.only({"lambda", "w_encoder", "detach", "ohkm", "w_accel"});
     l.get("lambda", c.loss_lambda);
     l.get("w_encoder", c.loss_w_encoder);
     l.get("detach", c.loss_detach);
     l.get("ohkm", c.loss_ohkm);
+    l.get("w_accel", c.loss_w_accel);
   }
   c.validate(where);
   return c;
@@ -532,6 +597,11 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
   std::iota(flip.begin(), flip.end(), 0);
   if (cfg.augment.flip) flip = train_raw.tracks.front().first.skeleton->flip_permutation();
   const bool origin_centre = mc.input_normalization == "root_relative";
+  // Live models see person_box computed from the frames of their window (StreamRefiner), not from
+  // the whole track: train them on the same (an affine map, so re-normalising the track-normalised
+  // window with its own box gives exactly the raw window normalised by its box).
+  const bool per_window_box = mc.live_latency >= 0 && mc.input_normalization == "person_box";
+  PoseSequence window_seq(train_raw.tracks.front().first.skeleton, L, D);
   Tracks val_in, val_gt;
   for (const auto& [a, b] : val_raw.tracks) {
     val_in.push_back(a);
@@ -631,6 +701,7 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
         std::copy_n(s.x.begin() + start * C, L * C, xb.begin() + b * L * C);
         std::copy_n(s.y.begin() + start * C, L * C, yb.begin() + b * L * C);
         augment_window(xb.data() + b * L * C, yb.data() + b * L * C, L, J, D, cfg.augment, flip, origin_centre, rng);
+        if (per_window_box) renormalize_window(xb.data() + b * L * C, yb.data() + b * L * C, window_seq);
       }
       const auto fo = at::TensorOptions().dtype(at::kFloat);
       const at::Tensor x = at::from_blob(xb.data(), {B, L, C}, fo).clone();
@@ -638,7 +709,13 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
       lr = lr_at(cfg, epoch, step, steps_per_epoch);
       for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       const Output out = model->forward(x);
-      const HanetLossTerms terms = hanet_loss(out.final_out, out.encoder_out, y, seen, lopt);
+      HanetLossTerms terms = refiner_loss(mc, out, y, seen, lopt);
+      if (cfg.loss_w_accel > 0 && L >= 3) {
+        const at::Tensor& f = out.final_out;
+        const at::Tensor af = f.slice(1, 2, L) - 2 * f.slice(1, 1, L - 1) + f.slice(1, 0, L - 2);
+        const at::Tensor ay = y.slice(1, 2, L) - 2 * y.slice(1, 1, L - 1) + y.slice(1, 0, L - 2);
+        terms.total = terms.total + cfg.loss_w_accel * (af - ay).abs().mean();
+      }
       opt.zero_grad();
       terms.total.backward();
       opt.step();
@@ -673,11 +750,18 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
     log.input_error = input_val.error;
     double criterion = log.loss;
     if (!val_gt.empty()) {
-      const HanetRefiner refiner(last_path);
-      RefineOptions ro;
-      ro.stride = cfg.val_stride;
       Tracks pred;
-      for (size_t i = 0; i < val_in.size(); ++i) pred.push_back(refiner.refine(val_in[i], ro, nullptr, val_raw.where[i]));
+      if (mc.live_latency >= 0) {  // live models are validated through the streaming path they ship for
+        StreamOptions so;
+        so.latency = mc.live_latency;
+        StreamRefiner stream(last_path, so);
+        pred = stream_refine_tracks(stream, val_in);
+      } else {
+        const HanetRefiner refiner(last_path);
+        RefineOptions ro;
+        ro.stride = cfg.val_stride;
+        for (size_t i = 0; i < val_in.size(); ++i) pred.push_back(refiner.refine(val_in[i], ro, nullptr, val_raw.where[i]));
+      }
       const ValResult v = evaluate_tracks(pred, val_gt);
       log.val_error = v.error;
       log.metric = v.metric;

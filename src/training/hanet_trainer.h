@@ -50,6 +50,9 @@ struct TrainConfig {
   double loss_w_encoder = 1.0;
   bool loss_detach = false;
   bool loss_ohkm = true;
+  // kinepose's extension (0 = the published objective): + w_accel * mean |second difference in time
+  // of the final output - that of the ground truth| over the window, for every architecture.
+  double loss_w_accel = 0.0;
   uint64_t seed = 0;
   int threads = 0;               // 0 = all cores
   AugmentOptions augment;

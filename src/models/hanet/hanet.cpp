@@ -1,6 +1,8 @@
 // HANet forward pass (docs/hanet-spec.md, steps 1-8). Comments point out where the published
 // arithmetic is unusual, since those are the places a re-implementation drifts.
 #include "models/hanet/hanet.h"
+#include "models/peers/deciwatch.h"
+#include "models/peers/smoothnet.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -287,6 +289,14 @@ Output TransformerImpl::forward(const at::Tensor& x) {
 
 HanetImpl::HanetImpl(const HanetConfig& config) : config_(config) {
   config_.validate();
+  if (config_.arch == "smoothnet") {
+    smoothnet = register_module("smoothnet", std::make_shared<peers::SmoothNetImpl>(config_));
+    return;
+  }
+  if (config_.arch == "deciwatch") {
+    deciwatch = register_module("deciwatch", std::make_shared<peers::DeciWatchImpl>(config_));
+    return;
+  }
   transformer = register_module("transformer", Transformer(config_));
   // Published initialisation: PyTorch defaults, then xavier-uniform on every matrix / kernel.
   torch::NoGradGuard guard;
@@ -300,6 +310,11 @@ Output HanetImpl::forward(const at::Tensor& x) {
     throw Error("hanet", fmt::format("input has shape {}, expected (batch, L = {}, C = {})", fmt::join(x.sizes(), "x"), L, C));
   if (x.scalar_type() != at::kFloat && x.scalar_type() != at::kDouble)
     throw Error("hanet", "input must be float32 or float64");
+  if (smoothnet) {
+    const at::Tensor y = smoothnet->forward(x);
+    return Output{y, y};
+  }
+  if (deciwatch) return deciwatch->forward(x);
   return transformer->forward(x);
 }
 

@@ -19,6 +19,11 @@
 
 #include "models/hanet/hanet_config.h"
 
+namespace kinepose::peers {
+class SmoothNetImpl;
+class DeciWatchImpl;
+}  // namespace kinepose::peers
+
 namespace kinepose::hanet {
 
 // nn.MultiheadAttention's parameters (in_proj_weight rows = q, k, v; in_proj_bias; out_proj).
@@ -138,16 +143,23 @@ class TransformerImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Transformer);
 
+// The refinement network of a weights file: HANet (config.arch = "hanet", submodule
+// `transformer`), or a peer trained and run through the same pipeline — SmoothNet (`smoothnet`)
+// or DeciWatch (`deciwatch`), src/models/peers. One type so that weights I/O, training and
+// stitched refinement are shared.
 class HanetImpl : public torch::nn::Module {
  public:
-  // Validates the configuration; parameters get the published initialisation (PyTorch defaults,
-  // then xavier-uniform on every parameter with more than one dimension).
+  // Validates the configuration; HANet parameters get the published initialisation (PyTorch
+  // defaults, then xavier-uniform on every parameter with more than one dimension), peers their own.
   explicit HanetImpl(const HanetConfig& config);
-  // x: (B, L, C) float32 windows in model space. Throws Error for a wrong shape.
+  // x: (B, L, C) float32 windows in model space. Throws Error for a wrong shape. SmoothNet has no
+  // encoder output: encoder_out = final_out.
   Output forward(const at::Tensor& x);
   const HanetConfig& config() const { return config_; }
 
-  Transformer transformer{nullptr};
+  Transformer transformer{nullptr};                  // arch hanet
+  std::shared_ptr<peers::SmoothNetImpl> smoothnet;   // arch smoothnet
+  std::shared_ptr<peers::DeciWatchImpl> deciwatch;   // arch deciwatch
 
  private:
   HanetConfig config_;

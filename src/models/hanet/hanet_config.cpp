@@ -48,6 +48,10 @@ std::string fmt_double(double v) { return fmt::format("{}", v); }
 
 void HanetConfig::validate() const {
   auto fail = [](const std::string& field, const std::string& what) { throw Error(kWhere, field + ": " + what); };
+  if (arch != "hanet" && arch != "smoothnet" && arch != "deciwatch")
+    fail("arch", "'" + arch + "' is not one of hanet, smoothnet, deciwatch");
+  if (arch == "smoothnet" && sample_interval != 1)
+    fail("sample_interval", fmt::format("SmoothNet sees every frame (N = 1, window L = Q + 1), got N = {}", sample_interval));
   if (joints < 1 || joints > 10000) fail("joints", fmt::format("{} is not in 1..10000", joints));
   if (dims < 1 || dims > 16) fail("dims", fmt::format("{} is not in 1..16", dims));
   if (sample_interval < 1) fail("sample_interval", fmt::format("N = {} must be >= 1", sample_interval));
@@ -80,11 +84,21 @@ void HanetConfig::validate() const {
   if (input_normalization == "root_relative" && dims != 2 && dims != 3)
     fail("input_normalization", "root_relative needs 2D or 3D positions, the model has dims = " + std::to_string(dims));
   if (!(fps >= 0.0) || !std::isfinite(fps)) fail("fps", fmt::format("{} must be >= 0", fps));
+  if (refine_stride < 0 || refine_stride > window())
+    fail("refine_stride", fmt::format("{} is not in [0, L = {}]", refine_stride, window()));
+  if (!(post_sigma >= 0.0 && post_sigma <= 100.0)) fail("post_sigma", fmt::format("{} is not in [0, 100]", post_sigma));
+  if (live_latency < -1 || live_latency > window() - 1)
+    fail("live_latency", fmt::format("{} is not -1 (offline) or in [0, L - 1 = {}]", live_latency, window() - 1));
+}
+
+int HanetConfig::post_window() const {
+  return post_sigma > 0 ? 2 * static_cast<int>(std::lround(2.5 * post_sigma)) + 1 : 0;
 }
 
 std::map<std::string, std::string> HanetConfig::to_metadata() const {
   std::map<std::string, std::string> m;
   m["format"] = "hanet";
+  if (arch != "hanet") m["arch"] = arch;  // absent = hanet (published conversions have no such key)
   m["input_dim"] = std::to_string(input_dim());
   m["joints"] = std::to_string(joints);
   m["dims"] = std::to_string(dims);
@@ -104,6 +118,9 @@ std::map<std::string, std::string> HanetConfig::to_metadata() const {
   m["input_normalization"] = input_normalization;
   m["memory_mask"] = memory_mask;
   m["fps"] = fmt_double(fps);
+  if (refine_stride > 0) m["refine_stride"] = std::to_string(refine_stride);
+  if (live_latency >= 0) m["live_latency"] = std::to_string(live_latency);
+  if (post_sigma > 0) m["post_gaussian_sigma"] = fmt_double(post_sigma);
   return m;
 }
 
@@ -112,6 +129,7 @@ HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>&
   if (it != m.end() && it->second != "hanet")
     throw Error(where, "metadata field 'format' = '" + it->second + "': not a HANet weights file");
   HanetConfig c;
+  if ((it = m.find("arch")) != m.end()) c.arch = it->second;
   c.joints = parse_int(m, "joints", where);
   c.dims = parse_int(m, "dims", where);
   const int input_dim = parse_int(m, "input_dim", where);
@@ -144,6 +162,9 @@ HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>&
   else c.skeleton = "";
   if ((it = m.find("input_normalization")) != m.end()) c.input_normalization = it->second;
   if ((it = m.find("fps")) != m.end()) c.fps = parse_double(it->second, "fps", where);
+  if (m.count("refine_stride")) c.refine_stride = parse_int(m, "refine_stride", where);
+  if (m.count("live_latency")) c.live_latency = parse_int(m, "live_latency", where);
+  if ((it = m.find("post_gaussian_sigma")) != m.end()) c.post_sigma = parse_double(it->second, "post_gaussian_sigma", where);
   try {
     c.validate();
   } catch (const Error& e) {
@@ -183,7 +204,31 @@ HanetConfig HanetConfig::preset(const std::string& name) {
     c.pre_norm = true;
     return c;
   }
-  throw Error(kWhere, "unknown preset '" + name + "' (known: compact, jhmdb_2d, h36m_3d)");
+  if (name == "smoothnet") {  // SmoothNet's published setting (window 32)
+    c.arch = "smoothnet";
+    c.sample_interval = 1;
+    c.q = 31;
+    c.hidden_dim = 512;
+    c.dim_feedforward = 256;
+    c.enc_layers = 3;
+    c.dec_layers = 1;
+    c.nheads = 1;
+    c.dropout = 0.5;
+    return c;
+  }
+  if (name == "deciwatch") {  // DeciWatch's published setting (interval 10, window 101)
+    c.arch = "deciwatch";
+    c.sample_interval = 10;
+    c.q = 10;
+    c.hidden_dim = 128;
+    c.nheads = 4;
+    c.dim_feedforward = 256;
+    c.enc_layers = c.dec_layers = 5;
+    c.pre_norm = true;
+    c.dropout = 0.1;
+    return c;
+  }
+  throw Error(kWhere, "unknown preset '" + name + "' (known: compact, jhmdb_2d, h36m_3d, smoothnet, deciwatch)");
 }
 
 }  // namespace kinepose

@@ -19,8 +19,25 @@ struct HanetConfig {
   // "person_box" (per-track centre and size, 2D) | "root_relative" (root joint subtracted per frame).
   std::string input_normalization = "none";
   double fps = 0.0;                  // frame rate of the training data, 0 = unknown
+  // Default window stride of whole-sequence refinement, 0 = the sample interval N (the published
+  // rule). A model may ship with a smaller one when its card shows the denser averaging pays.
+  int refine_stride = 0;
+  // >= 0: the model was trained for live use with K = live_latency frames of look-ahead (its loss
+  // is on window position L-1-K only; `kinepose train` "live_latency"); -1 = offline model.
+  int live_latency = -1;
+  // > 0: whole-sequence refinement ends with a Gaussian smoother of this sigma (frames; window
+  // 2*round(2.5 sigma)+1) on the model's output in the data's units — part of the shipped default
+  // 2D model (docs/models.md). 0 = none (the published pipeline).
+  double post_sigma = 0.0;
+  int post_window() const;  // 2*round(2.5 sigma)+1, 0 without a post filter
 
   // ---- architecture
+  // "hanet" (this file's model) or one of the peers trained and run through the same pipeline
+  // (src/models/peers): "smoothnet" (SmoothNet, ECCV 2022: temporal MLP per channel; window
+  // L = Q + 1 with N = 1, hidden_dim = hidden size, dim_feedforward = residual hidden size,
+  // enc_layers = residual blocks) and "deciwatch" (DeciWatch, ECCV 2022: sample every N-th frame,
+  // denoise with a transformer encoder, recover with a decoder; the fields mean what they mean here).
+  std::string arch = "hanet";
   int sample_interval = 5;           // N: the encoder sees frames 0, N, 2N, ... of a window
   int q = 2;                         // Q: window length L = N*Q + 1
   int hidden_dim = 64;               // d: width of encoder level 0 and of the decoder
@@ -52,7 +69,9 @@ struct HanetConfig {
   static HanetConfig from_metadata(const std::map<std::string, std::string>& metadata, const std::string& where);
 
   // Published configurations (docs/hanet-spec.md) and the compact default.
-  static HanetConfig preset(const std::string& name);  // "compact" | "jhmdb_2d" | "h36m_3d"
+  // "compact" | "jhmdb_2d" | "h36m_3d" | "smoothnet" (published: L = 32, 512/256, 3 blocks, dropout
+  // 0.5) | "deciwatch" (published: N = 10, L = 101, d = 128, 4 heads, F = 256, 5 + 5 layers).
+  static HanetConfig preset(const std::string& name);
 };
 
 }  // namespace kinepose

@@ -7,11 +7,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <thread>
 
 #include "kinepose/error.h"
+#include "kinepose/filters.h"
 #include "kinepose/skeleton.h"
 #include "models/hanet/hanet.h"
+#include "models/hanet/hanet_fast.h"
 #include "models/hanet/hanet_weights.h"
 
 namespace kinepose::hanet {
@@ -167,12 +170,15 @@ Normalization make_normalization(const std::string& mode, const PoseSequence& se
 struct HanetRefiner::Impl {
   Hanet model{nullptr};
   std::string path;
+  std::unique_ptr<FastHanet> fast;  // shares the model's weights
+  std::mutex fast_mutex;            // the fast path's workspace is not shareable between threads
 };
 
 HanetRefiner::HanetRefiner(const std::string& weights_path) : impl_(std::make_unique<Impl>()) {
   impl_->model = load_hanet(weights_path);
   impl_->model->eval();
   impl_->path = weights_path;
+  impl_->fast = std::make_unique<FastHanet>(impl_->model);
 }
 
 HanetRefiner::~HanetRefiner() = default;
@@ -183,7 +189,7 @@ std::vector<float> HanetRefiner::refine_model_space(const std::vector<float>& x,
                                                     const RefineOptions& options, RefineReport* report) const {
   const HanetConfig& c = config();
   const int64_t L = c.window(), C = c.input_dim();
-  const int64_t stride = options.stride > 0 ? options.stride : c.sample_interval;
+  const int64_t stride = options.stride > 0 ? options.stride : (c.refine_stride > 0 ? c.refine_stride : c.sample_interval);
   if (frames < 1) throw Error("refine", "empty sequence (0 frames)");
   if (frames > kMaxFrames) throw Error("refine", fmt::format("{} frames is more than the limit of {}", frames, kMaxFrames));
   if (static_cast<int64_t>(x.size()) != frames * C)
@@ -204,11 +210,21 @@ std::vector<float> HanetRefiner::refine_model_space(const std::vector<float>& x,
     const size_t b1 = std::min(starts.size(), b0 + static_cast<size_t>(options.batch_size));
     std::vector<at::Tensor> windows;
     for (size_t w = b0; w < b1; ++w) windows.push_back(seq.slice(0, starts[w], starts[w] + L));
-    const at::Tensor out = impl_->model->forward(at::stack(windows, 0)).final_out.to(at::kDouble);
+    at::Tensor out;
+    if (options.reference || !impl_->fast->fast()) {
+      out = impl_->model->forward(at::stack(windows, 0)).final_out.to(at::kDouble);
+    } else {
+      const std::lock_guard<std::mutex> lock(impl_->fast_mutex);
+      out = impl_->fast->forward(at::stack(windows, 0)).to(at::kDouble);
+    }
     for (size_t w = b0; w < b1; ++w) {
       sum.slice(0, starts[w], starts[w] + L).add_(out[static_cast<int64_t>(w - b0)]);
       for (int64_t t = starts[w]; t < starts[w] + L; ++t) ++count[static_cast<size_t>(t)];
     }
+  }
+  if (!options.reference && impl_->fast->fast()) {  // the workspace of a long sequence can be large
+    const std::lock_guard<std::mutex> lock(impl_->fast_mutex);
+    impl_->fast->release_buffers();
   }
   const at::Tensor counts = at::from_blob(count.data(), {T, 1}, at::TensorOptions().dtype(at::kInt)).to(at::kDouble);
   const at::Tensor mean = (sum / counts).slice(0, 0, frames).to(at::kFloat).contiguous();
@@ -256,6 +272,13 @@ PoseSequence HanetRefiner::refine(const PoseSequence& input, const RefineOptions
   norm.apply(seq);
   seq.keypoints = refine_model_space(seq.keypoints, seq.frames, options, &local);
   norm.invert(seq);
+  if (c.post_sigma > 0) {  // the model's post smoother (HanetConfig::post_sigma), in the data's units
+    FilterParams fp;
+    fp.sigma = c.post_sigma;
+    fp.window = c.post_window();
+    fp.fps = seq.fps > 0 ? seq.fps : (c.fps > 0 ? c.fps : 30.0);
+    seq = make_filter("gaussian", fp)->apply(seq);
+  }
   for (const std::string& name : local.never_seen_joints) {
     const int j = seq.skeleton->index_of(name);
     for (int t = 0; t < seq.frames; ++t)

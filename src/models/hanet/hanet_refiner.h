@@ -19,6 +19,9 @@ namespace kinepose::hanet {
 struct RefineOptions {
   int stride = 0;         // window stride in frames, 1..L; 0 = the model's sample interval N
   int batch_size = 256;   // windows per forward call (bounds memory on long sequences)
+  // Use the reference forward (HanetImpl::forward) instead of the fast inference path
+  // (hanet_fast.h); the two agree within 1e-4. For tests and benchmarks.
+  bool reference = false;
 };
 
 struct RefineReport {
