@@ -13,23 +13,14 @@
 #include "models/hanet/hanet_fast.h"
 #include "models/hanet/hanet_refiner.h"
 #include "models/hanet/hanet_weights.h"
+#include "hanet_test_helpers.h"
 #include "test_helpers.h"
 
 using namespace kinepose;
 
 namespace {
 
-// Random weights everywhere (the published initialisation leaves attention biases at zero and
-// LayerNorms at identity, which would hide mistakes in those terms). Small perturbations: larger ones
-// make the model so ill-conditioned that the reference alone moves by > 1e-4 between batch sizes.
-hanet::Hanet random_model(const HanetConfig& c, uint64_t seed) {
-  at::manual_seed(seed);
-  hanet::Hanet m(c);
-  torch::NoGradGuard g;
-  for (auto& p : m->parameters()) p.add_(at::randn_like(p) * 0.05);
-  m->eval();
-  return m;
-}
+using kinepose::testing::random_model;
 
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());

@@ -17,11 +17,14 @@
 #include "models/hanet/hanet_refiner.h"
 #include "models/hanet/hanet_stream.h"
 #include "models/hanet/hanet_weights.h"
+#include "hanet_test_helpers.h"
 #include "test_helpers.h"
 
 using namespace kinepose;
 
 namespace {
+
+using kinepose::testing::random_model;
 
 HanetConfig small_config(const std::string& mask = "masked", const std::string& norm = "none") {
   HanetConfig c;  // coco17 2D
@@ -35,15 +38,6 @@ HanetConfig small_config(const std::string& mask = "masked", const std::string& 
   c.memory_mask = mask;
   c.input_normalization = norm;
   return c;
-}
-
-hanet::Hanet random_model(const HanetConfig& c, uint64_t seed) {
-  at::manual_seed(seed);
-  hanet::Hanet m(c);
-  torch::NoGradGuard g;
-  for (auto& p : m->parameters()) p.add_(at::randn_like(p) * 0.05);
-  m->eval();
-  return m;
 }
 
 // A smooth random trajectory, T x C.
