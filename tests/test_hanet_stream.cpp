@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "filters/one_euro_filter.h"
 #include "kinepose/error.h"
 #include "kinepose/skeleton.h"
 #include "models/hanet/hanet.h"
@@ -257,4 +258,44 @@ TEST(HanetStream, MissingJointsAndErrors) {
   }
   EXPECT_NE(kinepose::testing::error_of([&] { s.push(0, 2, x.data()); }).find("does not come after"),
             std::string::npos);
+}
+
+// A model whose metadata asks for the causal One-Euro post smoother: every track's emitted poses are
+// exactly the plain stream's outputs run through OneEuroPoseFilter at the model's fps; a new track
+// segment starts a fresh filter.
+TEST(HanetStream, PostOneEuroFiltersEachTracksOutput) {
+  HanetConfig c = small_config("masked", "none");
+  c.fps = 50;
+  hanet::Hanet plain = random_model(c, 4);
+  HanetConfig cp = c;
+  cp.post_one_euro_min_cutoff = 1.0;
+  cp.post_one_euro_beta = 40.0;
+  hanet::Hanet smoothed = random_model(cp, 4);  // same seed, same weights
+  hanet::StreamOptions o;
+  o.latency = 1;
+  const int T = 30, C = c.input_dim();
+  const std::vector<float> x = trajectory(T, C, 6, 100.f);
+  std::vector<std::vector<float>> outs[2];
+  for (int k = 0; k < 2; ++k) {
+    hanet::StreamRefiner s(k == 0 ? plain.ptr() : smoothed.ptr(), o);
+    for (int t = 0; t < T; ++t)
+      for (auto& r : s.push(3, t, x.data() + t * C)) outs[k].push_back(r.keypoints);
+    for (auto& r : s.flush()) outs[k].push_back(r.keypoints);
+  }
+  ASSERT_EQ(outs[0].size(), static_cast<size_t>(T));
+  ASSERT_EQ(outs[1].size(), static_cast<size_t>(T));
+  OneEuroPoseFilter::Params fp;
+  fp.filter.min_cutoff = 1.0;
+  fp.filter.beta = 40.0;
+  OneEuroPoseFilter f(fp, c.joints, c.dims);
+  double changed = 0;
+  for (int t = 0; t < T; ++t) {
+    std::vector<float> want(static_cast<size_t>(C));
+    f.push(t / 50.0, outs[0][t].data(), want.data());
+    for (int k = 0; k < C; ++k) {
+      ASSERT_NEAR(outs[1][t][k], want[k], 1e-4) << "frame " << t << " value " << k;
+      changed = std::max(changed, static_cast<double>(std::fabs(outs[1][t][k] - outs[0][t][k])));
+    }
+  }
+  EXPECT_GT(changed, 1e-3);  // the smoother did something
 }

@@ -41,6 +41,9 @@ void show(const std::string& path) {
              c.refine_stride > 0 ? c.refine_stride : c.sample_interval, c.refine_stride > 0 ? "" : " (= N)");
   if (c.post_sigma > 0) fmt::print("  post smoother: Gaussian sigma {} frames, window {}\n", c.post_sigma, c.post_window());
   if (c.live_latency >= 0) fmt::print("  live model: latency K = {} frames\n", c.live_latency);
+  if (c.post_one_euro_min_cutoff > 0)
+    fmt::print("  live post smoother: One-Euro min cutoff {} Hz, beta {}\n", c.post_one_euro_min_cutoff,
+               c.post_one_euro_beta);
   fmt::print("  metadata:\n");
   for (const auto& [k, v] : st.metadata) fmt::print("    {} = {}\n", k, v);
 }
@@ -79,7 +82,7 @@ void add_model_command(CLI::App& app) {
         std::vector<std::string> names;
         for (const auto& [k, v] : known) names.push_back(k);
         throw Error(key, fmt::format("not a metadata field this model reads (fields: {}; optional: refine_stride, "
-                                     "live_latency, post_gaussian_sigma, arch)",
+                                     "live_latency, post_gaussian_sigma, post_one_euro_min_cutoff, post_one_euro_beta, arch)",
                                      fmt::join(names, ", ")));
       }
     }

@@ -87,6 +87,10 @@ void HanetConfig::validate() const {
   if (refine_stride < 0 || refine_stride > window())
     fail("refine_stride", fmt::format("{} is not in [0, L = {}]", refine_stride, window()));
   if (!(post_sigma >= 0.0 && post_sigma <= 100.0)) fail("post_sigma", fmt::format("{} is not in [0, 100]", post_sigma));
+  if (!(post_one_euro_min_cutoff >= 0.0 && post_one_euro_min_cutoff <= 1000.0))
+    fail("post_one_euro_min_cutoff", fmt::format("{} is not in [0, 1000] Hz", post_one_euro_min_cutoff));
+  if (!(post_one_euro_beta >= 0.0 && post_one_euro_beta <= 1e6))
+    fail("post_one_euro_beta", fmt::format("{} is not in [0, 1e6]", post_one_euro_beta));
   if (live_latency < -1 || live_latency > window() - 1)
     fail("live_latency", fmt::format("{} is not -1 (offline) or in [0, L - 1 = {}]", live_latency, window() - 1));
 }
@@ -121,6 +125,10 @@ std::map<std::string, std::string> HanetConfig::to_metadata() const {
   if (refine_stride > 0) m["refine_stride"] = std::to_string(refine_stride);
   if (live_latency >= 0) m["live_latency"] = std::to_string(live_latency);
   if (post_sigma > 0) m["post_gaussian_sigma"] = fmt_double(post_sigma);
+  if (post_one_euro_min_cutoff > 0) {
+    m["post_one_euro_min_cutoff"] = fmt_double(post_one_euro_min_cutoff);
+    m["post_one_euro_beta"] = fmt_double(post_one_euro_beta);
+  }
   return m;
 }
 
@@ -165,6 +173,10 @@ HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>&
   if (m.count("refine_stride")) c.refine_stride = parse_int(m, "refine_stride", where);
   if (m.count("live_latency")) c.live_latency = parse_int(m, "live_latency", where);
   if ((it = m.find("post_gaussian_sigma")) != m.end()) c.post_sigma = parse_double(it->second, "post_gaussian_sigma", where);
+  if ((it = m.find("post_one_euro_min_cutoff")) != m.end())
+    c.post_one_euro_min_cutoff = parse_double(it->second, "post_one_euro_min_cutoff", where);
+  if ((it = m.find("post_one_euro_beta")) != m.end())
+    c.post_one_euro_beta = parse_double(it->second, "post_one_euro_beta", where);
   try {
     c.validate();
   } catch (const Error& e) {

@@ -29,6 +29,11 @@ struct HanetConfig {
   // 2*round(2.5 sigma)+1) on the model's output in the data's units — part of the shipped default
   // 2D model (docs/models.md). 0 = none (the published pipeline).
   double post_sigma = 0.0;
+  // > 0: live (streaming) refinement passes each track's emitted poses through a One-Euro filter
+  // with this min cutoff (Hz) and post_one_euro_beta (scale invariant, d_cutoff 1 Hz) — causal, no
+  // extra latency. Part of the shipped live model (docs/models.md). 0 = none.
+  double post_one_euro_min_cutoff = 0.0;
+  double post_one_euro_beta = 0.0;
   int post_window() const;  // 2*round(2.5 sigma)+1, 0 without a post filter
 
   // ---- architecture

@@ -11,6 +11,7 @@
 #include <deque>
 #include <map>
 
+#include "filters/one_euro_filter.h"
 #include "kinepose/error.h"
 #include "kinepose/pose.h"
 #include "kinepose/skeleton.h"
@@ -71,6 +72,9 @@ struct StreamRefiner::Impl {
   SkeletonPtr skel;
   int L = 0, J = 0, D = 0, C = 0;
   std::map<int64_t, Track> tracks;
+  // The model's causal post smoother (HanetConfig::post_one_euro_*), per track id; a new segment of a
+  // track starts a fresh one.
+  std::map<int64_t, OneEuroPoseFilter> post;
 
   void init(Hanet m, const StreamOptions& options) {
     model = std::move(m);
@@ -173,6 +177,7 @@ struct StreamRefiner::Impl {
     auto it = tracks.find(id);
     if (it == tracks.end()) {
       if (!det) return;  // nothing known about this track yet
+      post.erase(id);
       Track tr;
       tr.hold.assign(static_cast<size_t>(C), 0.f);
       tr.seen.assign(static_cast<size_t>(J), 0);
@@ -224,6 +229,17 @@ struct StreamRefiner::Impl {
             const float off = r.norm.offset.empty() ? 0.f : r.norm.offset[static_cast<size_t>(p.pos * D + d)];
             out.keypoints[k] = p.seen[j] ? row[k] * r.norm.scale[d] + off : NAN;
           }
+        if (c.post_one_euro_min_cutoff > 0) {
+          auto f = post.find(r.track);
+          if (f == post.end()) {
+            OneEuroPoseFilter::Params fp;
+            fp.filter.min_cutoff = c.post_one_euro_min_cutoff;
+            fp.filter.beta = c.post_one_euro_beta;
+            f = post.emplace(r.track, OneEuroPoseFilter(fp, J, D)).first;
+          }
+          const double fps = c.fps > 0 ? c.fps : 30.0;
+          f->second.push(static_cast<double>(p.frame) / fps, out.keypoints.data(), out.keypoints.data());
+        }
         outs.push_back(std::move(out));
       }
     }
