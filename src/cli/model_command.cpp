@@ -38,7 +38,7 @@ void show(const std::string& path) {
   fmt::print("  input: {} ({} joints), {}D, normalisation {}, trained at {} fps\n",
              c.skeleton.empty() ? "any skeleton" : c.skeleton, c.joints, c.dims, c.input_normalization, c.fps);
   fmt::print("  window L = {}, sample interval N = {}, refine stride {}{}\n", c.window(), c.sample_interval,
-             c.refine_stride > 0 ? c.refine_stride : c.sample_interval, c.refine_stride > 0 ? "" : " (= N)");
+             c.default_stride(), c.refine_stride > 0 ? "" : " (= N)");
   if (c.post_sigma > 0) fmt::print("  post smoother: Gaussian sigma {} frames, window {}\n", c.post_sigma, c.post_window());
   if (c.live_latency >= 0) fmt::print("  live model: latency K = {} frames\n", c.live_latency);
   if (c.post_one_euro_min_cutoff > 0)

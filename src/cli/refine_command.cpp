@@ -60,10 +60,9 @@ void add_refine_command(CLI::App& app) {
     if (!a->model.empty()) given = std::make_unique<hanet::HanetRefiner>(a->model);  // fails before the input is read
     Tracks tracks = read_poses(a->input, a->in.to_read_options());
     if (tracks.empty()) throw Error(a->input, "no pose sequences");
-    std::string model_path = a->model;
     if (!given) {
       const PoseSequence& first = tracks.front();
-      model_path = default_model_path(first.skeleton ? first.skeleton->name : "", first.dims, false, a->input);
+      const std::string model_path = default_model_path(first.skeleton ? first.skeleton->name : "", first.dims, false, a->input);
       given = std::make_unique<hanet::HanetRefiner>(model_path);
       if (!a->out.quiet) fmt::print("model: {} (default for {} {}D)\n", model_path, first.skeleton->name, first.dims);
     }

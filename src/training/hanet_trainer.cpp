@@ -304,8 +304,8 @@ void renormalize_window(float* x, float* y, PoseSequence& scratch) {
 // Live models (live_latency = K >= 0): only window position p = L-1-K is ever emitted, so the
 // final-output term is the L1 at p alone (weight lambda); HANet and DeciWatch keep an L1 term on
 // the encoder output at the seen frames (weight w_encoder) so the encoder still learns to denoise.
-HanetLossTerms refiner_loss(const HanetConfig& mc, const Output& out, const at::Tensor& y, const at::Tensor& seen,
-                            const HanetLossOptions& lopt) {
+HanetLossTerms architecture_loss(const HanetConfig& mc, const Output& out, const at::Tensor& y, const at::Tensor& seen,
+                                 const HanetLossOptions& lopt) {
   if (mc.live_latency >= 0) {
     const int64_t p = mc.window() - 1 - mc.live_latency;
     HanetLossTerms t;
@@ -330,6 +330,21 @@ HanetLossTerms refiner_loss(const HanetConfig& mc, const Output& out, const at::
   const at::Tensor zero = at::zeros({1}, y.options());
   t.l_final = t.total.detach().reshape({1});
   t.l_encoder = t.l_oml = t.per_channel = zero;
+  return t;
+}
+
+// The architecture's objective, plus kinepose's acceleration term when w_accel > 0:
+// w_accel * mean |second difference in time of the final output - that of the ground truth|.
+HanetLossTerms refiner_loss(const HanetConfig& mc, const Output& out, const at::Tensor& y, const at::Tensor& seen,
+                            const HanetLossOptions& lopt, double w_accel) {
+  HanetLossTerms t = architecture_loss(mc, out, y, seen, lopt);
+  const int64_t L = y.size(1);
+  if (w_accel > 0 && L >= 3) {
+    const at::Tensor& f = out.final_out;
+    const at::Tensor af = f.slice(1, 2, L) - 2 * f.slice(1, 1, L - 1) + f.slice(1, 0, L - 2);
+    const at::Tensor ay = y.slice(1, 2, L) - 2 * y.slice(1, 1, L - 1) + y.slice(1, 0, L - 2);
+    t.total = t.total + w_accel * (af - ay).abs().mean();
+  }
   return t;
 }
 
@@ -709,13 +724,7 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
       lr = lr_at(cfg, epoch, step, steps_per_epoch);
       for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
       const Output out = model->forward(x);
-      HanetLossTerms terms = refiner_loss(mc, out, y, seen, lopt);
-      if (cfg.loss_w_accel > 0 && L >= 3) {
-        const at::Tensor& f = out.final_out;
-        const at::Tensor af = f.slice(1, 2, L) - 2 * f.slice(1, 1, L - 1) + f.slice(1, 0, L - 2);
-        const at::Tensor ay = y.slice(1, 2, L) - 2 * y.slice(1, 1, L - 1) + y.slice(1, 0, L - 2);
-        terms.total = terms.total + cfg.loss_w_accel * (af - ay).abs().mean();
-      }
+      const HanetLossTerms terms = refiner_loss(mc, out, y, seen, lopt, cfg.loss_w_accel);
       opt.zero_grad();
       terms.total.backward();
       opt.step();

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
-#include <thread>
 
 #include "kinepose/error.h"
 #include "models/hanet/hanet_refiner.h"
@@ -62,9 +61,7 @@ FilterBenchmarkResult run_refiner_benchmark(const RefinerBenchmarkOptions& optio
     res = run_filter_benchmark(o);
   }
 
-  hanet::set_threads(options.model_threads);
-  const int threads = options.model_threads > 0 ? options.model_threads
-                                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = hanet::set_threads(options.model_threads);
   for (size_t m = 0; m < refiners.size(); ++m) {
     const HanetConfig& c = refiners[m]->config();
     std::unique_ptr<ProgressBar> bar;
@@ -74,7 +71,7 @@ FilterBenchmarkResult run_refiner_benchmark(const RefinerBenchmarkOptions& optio
     pred.reserve(test_pred.size());
     hanet::RefineOptions ro;
     ro.stride = options.stride;
-    const int stride = ro.stride > 0 ? ro.stride : (c.refine_stride > 0 ? c.refine_stride : c.sample_interval);
+    const int stride = ro.stride > 0 ? ro.stride : c.default_stride();
     const bool live = c.live_latency >= 0;
     const auto t0 = Clock::now();
     if (live) {  // live models run through the streaming path they ship for, one sequence at a time

@@ -34,7 +34,8 @@ struct HanetConfig {
   // extra latency. Part of the shipped live model (docs/models.md). 0 = none.
   double post_one_euro_min_cutoff = 0.0;
   double post_one_euro_beta = 0.0;
-  int post_window() const;  // 2*round(2.5 sigma)+1, 0 without a post filter
+  int post_window() const;
+  int default_stride() const { return refine_stride > 0 ? refine_stride : sample_interval; }  // of refinement  // 2*round(2.5 sigma)+1, 0 without a post filter
 
   // ---- architecture
   // "hanet" (this file's model) or one of the peers trained and run through the same pipeline

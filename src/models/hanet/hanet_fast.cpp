@@ -443,10 +443,6 @@ void FastHanet::refresh() {
   impl_->derive();
 }
 
-void FastHanet::release_buffers() {
-  for (at::Tensor& t : impl_->buf) t = at::Tensor();
-}
-
 at::Tensor FastHanet::forward(const at::Tensor& x_in) {
   const HanetConfig& c = config();
   const int64_t L = c.window(), C = c.input_dim();

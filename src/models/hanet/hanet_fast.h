@@ -42,8 +42,6 @@ class FastHanet {
   // outputs (B, L, C). The result is an internal buffer, valid until the next call: copy it to keep
   // it. Not thread-safe (one workspace); use one FastHanet per thread.
   at::Tensor forward(const at::Tensor& x);
-  // Frees the workspace (it is rebuilt by the next call), e.g. after a large offline batch.
-  void release_buffers();
 
  private:
   struct Impl;

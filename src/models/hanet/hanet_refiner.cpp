@@ -43,9 +43,10 @@ std::vector<int64_t> window_starts(int64_t frames, int64_t window, int64_t strid
   return starts;
 }
 
-void set_threads(int threads) {
+int set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
+  return threads;
 }
 
 int64_t fill_missing_joints(PoseSequence& seq, std::vector<std::string>* never_seen, const std::string& where) {
@@ -189,7 +190,7 @@ std::vector<float> HanetRefiner::refine_model_space(const std::vector<float>& x,
                                                     const RefineOptions& options, RefineReport* report) const {
   const HanetConfig& c = config();
   const int64_t L = c.window(), C = c.input_dim();
-  const int64_t stride = options.stride > 0 ? options.stride : (c.refine_stride > 0 ? c.refine_stride : c.sample_interval);
+  const int64_t stride = options.stride > 0 ? options.stride : c.default_stride();
   if (frames < 1) throw Error("refine", "empty sequence (0 frames)");
   if (frames > kMaxFrames) throw Error("refine", fmt::format("{} frames is more than the limit of {}", frames, kMaxFrames));
   if (static_cast<int64_t>(x.size()) != frames * C)
@@ -221,10 +222,6 @@ std::vector<float> HanetRefiner::refine_model_space(const std::vector<float>& x,
       sum.slice(0, starts[w], starts[w] + L).add_(out[static_cast<int64_t>(w - b0)]);
       for (int64_t t = starts[w]; t < starts[w] + L; ++t) ++count[static_cast<size_t>(t)];
     }
-  }
-  if (!options.reference && impl_->fast->fast()) {  // the workspace of a long sequence can be large
-    const std::lock_guard<std::mutex> lock(impl_->fast_mutex);
-    impl_->fast->release_buffers();
   }
   const at::Tensor counts = at::from_blob(count.data(), {T, 1}, at::TensorOptions().dtype(at::kInt)).to(at::kDouble);
   const at::Tensor mean = (sum / counts).slice(0, 0, frames).to(at::kFloat).contiguous();

@@ -33,8 +33,8 @@ struct RefineReport {
 // Window start frames of the stitching rule (for frames >= window; {0} otherwise).
 std::vector<int64_t> window_starts(int64_t frames, int64_t window, int64_t stride);
 
-// LibTorch intra-op threads; 0 = the machine's hardware concurrency.
-void set_threads(int threads);
+// LibTorch intra-op threads; 0 = the machine's hardware concurrency. Returns the count set.
+int set_threads(int threads);
 
 // Fills missing joints (any NaN coordinate) by linear interpolation in time between the nearest
 // observed frames, holding the first/last observation at the ends; joints never observed get the
