@@ -33,6 +33,8 @@ std::vector<H36mCamera> load_h36m_cameras(const std::string& cameras_npz);
 void project_h36m(const H36mCamera& cam, const float* world_xyz, int n, float* uv_out);
 // World points (n x 3, mm) -> camera frame (n x 3, mm): R (P - T). Z is the depth.
 void world_to_camera(const H36mCamera& cam, const float* world_xyz, int n, float* cam_out);
+// The inverse: camera frame (n x 3, mm) -> world: R^T X + T (R is orthonormal).
+void camera_to_world(const H36mCamera& cam, const float* cam_xyz, int n, float* world_out);
 
 // Which sequences and what to read. Empty lists = all. Actions match a trial exactly
 // ("Walking_1") or every trial of an action ("Walking" = "Walking" and "Walking_1").

@@ -3,6 +3,7 @@
 //   bench refiners  bench filters + learned models (HANet, SmoothNet, DeciWatch) in one table (src/training/refiner_benchmark.h)
 //   bench hanet     HANet speed and memory per configuration (src/models/hanet/hanet_benchmark.h)
 //   bench live      live-path latency vs One-Euro, fast vs reference frames/s (src/models/hanet/live_benchmark.h)
+//   bench lifting   2D -> 3D lifters, + filters, + 3D refiners: MPJPE / PA-MPJPE / accel (src/training/lifting_benchmark.h)
 // This file only parses options and prints; the benchmark itself lives in the library.
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,7 @@
 #include "evaluation/filter_benchmark.h"
 #include "models/hanet/hanet_benchmark.h"
 #include "models/hanet/live_benchmark.h"
+#include "training/lifting_benchmark.h"
 #include "training/refiner_benchmark.h"
 
 namespace kinepose::cli {
@@ -173,6 +175,45 @@ void add_live_subcommand(CLI::App& bench) {
 
 }  // namespace
 
+struct BenchLiftingArgs {
+  LiftingBenchmarkOptions options;
+  bool json = false, no_progress = false;
+};
+
+void add_lifting_subcommand(CLI::App& bench) {
+  auto a = std::make_shared<BenchLiftingArgs>();
+  CLI::App* cmd = bench.add_subcommand(
+      "lifting",
+      "The 3D protocol table: Human3.6M detections lifted to 3D (FCN, DG-Net), + classic filters tuned on the tuning "
+      "subjects, + learned 3D refiners; MPJPE, PA-MPJPE, acceleration error on the test subjects (docs/benchmarks.md)");
+  LiftingBenchmarkOptions& o = a->options;
+  cmd->add_option("--data", o.data, "Human3.6M folder (h36m_sh layout)")->capture_default_str();
+  cmd->add_option("--lifters", o.lifters, "Lifter weights, a row each; the first feeds the filter rows")
+      ->delimiter(',')
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--refiners", o.refiners, "3D h36m17 refiner weights (HANet, SmoothNet, DeciWatch), a row per lifter")
+      ->delimiter(',')
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--filters", o.filters, "Filters tuned on the first lifter's output")->delimiter(',')->capture_default_str();
+  cmd->add_option("--test-subjects", o.test_subjects, "Subjects of the table")->delimiter(',')->capture_default_str();
+  cmd->add_option("--tune-subjects", o.tune_subjects, "Subjects the filter grids are tuned on")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--cameras", o.cameras, "Only these cameras (default: all four)")->delimiter(',');
+  cmd->add_option("--actions", o.actions, "Only these actions / trials (default: all)")->delimiter(',');
+  cmd->add_option("--threads", o.threads, "LibTorch threads and filter workers (default: one per core)");
+  cmd->add_flag("--json", a->json, "Print one JSON object instead of Markdown");
+  cmd->add_flag("--no-progress", a->no_progress, "Never draw progress bars");
+  cmd->callback([a] {
+    LiftingBenchmarkOptions o = a->options;
+    o.progress = !a->no_progress;
+    const LiftingBenchmarkResult r = run_lifting_benchmark(o);
+    std::cout << (a->json ? lifting_benchmark_json(r) : lifting_benchmark_markdown(r, o));
+    std::cout.flush();
+  });
+}
+
 void add_bench_command(CLI::App& app) {
   CLI::App* bench = app.add_subcommand("bench", "Re-runnable benchmarks (tables in docs/benchmarks.md)");
   bench->require_subcommand(1);
@@ -180,6 +221,7 @@ void add_bench_command(CLI::App& app) {
   add_refiners_subcommand(*bench);
   add_hanet_subcommand(*bench);
   add_live_subcommand(*bench);
+  add_lifting_subcommand(*bench);
 }
 
 }  // namespace kinepose::cli

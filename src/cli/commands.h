@@ -15,6 +15,7 @@ void add_demo_command(CLI::App& app);     // demo_command.cpp
 void add_eval_command(CLI::App& app);     // eval_command.cpp
 void add_smooth_command(CLI::App& app);   // smooth_command.cpp
 void add_refine_command(CLI::App& app);   // refine_command.cpp
+void add_lift_command(CLI::App& app);     // lift_command.cpp
 void add_bench_command(CLI::App& app);    // bench_command.cpp
 void add_train_command(CLI::App& app);    // train_command.cpp
 void add_dataset_command(CLI::App& app);  // dataset_command.cpp

@@ -1,5 +1,5 @@
 // `kinepose dataset ...`: training-pair builders and the fitted detector-noise model.
-//   dataset build h36m  [--data DIR] --out DIR [--train S1,..] [--val S9] [--cameras C,..] [--actions A,..]
+//   dataset build h36m  [--data DIR] --out DIR [--train S1,..] [--val S9] [--cameras C,..] [--actions A,..] [--lifter W]
 //   dataset build penn  [--data DIR] --noise MODEL.json --out DIR [--seed S]
 //   dataset build mocap --data FILE_OR_FOLDER --noise MODEL.json --out DIR [--cameras-per-clip K] [--seed S]
 //   dataset fit-noise   [--data DIR] [--subjects S1,..] -o MODEL.json
@@ -29,7 +29,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 struct DatasetArgs {
-  std::string data, out, noise, model;
+  std::string data, out, noise, model, lifter;
   std::vector<std::string> train{"S1", "S5", "S6", "S7", "S8"}, val{"S9"}, cameras, actions;
   std::vector<std::string> fit_subjects{"S1", "S5", "S6", "S7", "S8"}, report_subjects{"S9"};
   int cameras_per_clip = 4;
@@ -73,6 +73,9 @@ void add_dataset_command(CLI::App& app) {
   h36m->add_option("--cameras", a->cameras, "Cameras (comma-separated; default all four)")->delimiter(',');
   h36m->add_option("--actions", a->actions, "Only these actions (comma-separated, e.g. Walking,Eating; default all)")
       ->delimiter(',');
+  h36m->add_option("--lifter", a->lifter,
+                   "Lifter weights: build 3D refinement pairs instead (the lifter's 3D on the detections vs root-relative "
+                   "camera-frame ground truth, h36m17 mm)");
   h36m->add_flag("-q,--quiet", a->quiet, "No summary line");
   h36m->callback([a] {
     H36mBuildOptions o;
@@ -82,9 +85,11 @@ void add_dataset_command(CLI::App& app) {
     o.val = non_empty(a->val);
     o.cameras = non_empty(a->cameras);
     o.actions = non_empty(a->actions);
+    o.lifter = a->lifter;
     o.command_line = fmt::format("kinepose dataset build h36m --data {} --out {} --train '{}' --val '{}'{}", o.data_dir,
                                  o.out_dir, join(o.train), join(o.val), (o.cameras.empty() ? "" : " --cameras " + join(o.cameras)) +
-                                     (o.actions.empty() ? "" : " --actions " + join(o.actions)));
+                                     (o.actions.empty() ? "" : " --actions " + join(o.actions)) +
+                                     (o.lifter.empty() ? "" : " --lifter " + o.lifter));
     print_summary(*a, o.out_dir, build_h36m_dataset(o));
   });
 

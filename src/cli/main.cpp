@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   kinepose::cli::add_eval_command(app);
   kinepose::cli::add_smooth_command(app);
   kinepose::cli::add_refine_command(app);
+  kinepose::cli::add_lift_command(app);
   kinepose::cli::add_bench_command(app);
   kinepose::cli::add_train_command(app);
   kinepose::cli::add_dataset_command(app);

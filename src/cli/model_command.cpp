@@ -14,6 +14,7 @@
 #include "kinepose/safetensors.h"
 #include "models/hanet/hanet_config.h"
 #include "models/hanet/hanet_weights.h"
+#include "models/lifting/lifter_config.h"
 
 namespace kinepose::cli {
 
@@ -27,13 +28,24 @@ struct ModelArgs {
 
 void show(const std::string& path) {
   const SafeTensors st = read_safetensors(path);
-  const HanetConfig c = HanetConfig::from_metadata(st.metadata, path);
   int64_t params = 0;
   for (const auto& [name, t] : st.tensors) {
     int64_t n = 1;
     for (int64_t d : t.shape) n *= d;
     params += n;
   }
+  const auto format = st.metadata.find("format");
+  if (format != st.metadata.end() && format->second == "lifter") {
+    const LifterConfig l = LifterConfig::from_metadata(st.metadata, path);
+    fmt::print("{}: {} lifter, {} values (parameters and statistics)\n", path, l.arch, params);
+    fmt::print("  input: {} 2D px (with image size) -> output: {} 3D {}, root-relative (joint {} at the origin)\n",
+               l.in_skeleton, l.out_skeleton, l.units, l.root);
+    if (l.arch == "dgnet") fmt::print("  window {} frames, trained at {} fps\n", l.window, l.fps);
+    fmt::print("  metadata:\n");
+    for (const auto& [k, v] : st.metadata) fmt::print("    {} = {}\n", k, v);
+    return;
+  }
+  const HanetConfig c = HanetConfig::from_metadata(st.metadata, path);
   fmt::print("{}: {} model, {} parameters\n", path, c.arch, params);
   fmt::print("  input: {} ({} joints), {}D, normalisation {}, trained at {} fps\n",
              c.skeleton.empty() ? "any skeleton" : c.skeleton, c.joints, c.dims, c.input_normalization, c.fps);

@@ -174,6 +174,14 @@ void world_to_camera(const H36mCamera& cam, const float* world_xyz, int n, float
   }
 }
 
+void camera_to_world(const H36mCamera& cam, const float* cam_xyz, int n, float* world_out) {
+  for (int i = 0; i < n; ++i) {
+    const float* X = cam_xyz + 3 * i;
+    for (int c = 0; c < 3; ++c)  // P = R^T X + T (R is a rotation)
+      world_out[3 * i + c] = static_cast<float>(cam.R[0][c] * X[0] + cam.R[1][c] * X[1] + cam.R[2][c] * X[2] + cam.T[c]);
+  }
+}
+
 void project_h36m(const H36mCamera& cam, const float* world_xyz, int n, float* uv_out) {
   for (int i = 0; i < n; ++i) {
     const double d[3] = {world_xyz[3 * i] - cam.T[0], world_xyz[3 * i + 1] - cam.T[1], world_xyz[3 * i + 2] - cam.T[2]};

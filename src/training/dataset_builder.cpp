@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -17,6 +18,8 @@
 #include "kinepose/h36m.h"
 #include "kinepose/io.h"
 #include "kinepose/npy.h"
+#include "models/lifting/pose_lifter.h"
+#include "training/lifter_trainer.h"
 #include "synthetic/random.h"
 #include "util/progress.h"
 
@@ -148,24 +151,50 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
   info["command"] = o.command_line;
   info["cameras"] = cameras;
   if (!o.actions.empty()) info["actions"] = o.actions;
-  info["input"] = "Stacked-Hourglass detections, mpii16 px";
-  info["target"] = "ground truth projected with the camera model, mapped to mpii16 (gt2d_mpii)";
+  std::unique_ptr<PoseLifter> lifter;
+  if (!o.lifter.empty()) lifter = std::make_unique<PoseLifter>(o.lifter);  // fails before any heavy work
+  if (lifter) {
+    const LifterConfig& lc = lifter->config();
+    info["kind"] = "h36m_lifted";
+    info["lifter"] = fs::absolute(o.lifter).lexically_normal().string();
+    info["input"] = fmt::format("Stacked-Hourglass detections lifted to 3D by the {} lifter, root-relative camera frame, "
+                                "{} {}", lc.arch, lc.out_skeleton, lc.units);
+    info["target"] = fmt::format("ground truth in each camera's frame (R (P - T)), root-relative, {} {}", lc.out_skeleton,
+                                 lc.units);
+  } else {
+    info["input"] = "Stacked-Hourglass detections, mpii16 px";
+    info["target"] = "ground truth projected with the camera model, mapped to mpii16 (gt2d_mpii)";
+  }
   info["fps"] = 50;
 
   write_folder_atomically(o.out_dir, [&](const std::string& tmp) {
-    ProgressBar bar(o.progress ? static_cast<int64_t>(o.train.size() + o.val.size()) : 0, "building Human3.6M pairs");
+    ProgressBar bar(o.progress ? static_cast<int64_t>(o.train.size() + o.val.size()) : 0,
+                    lifter ? "lifting Human3.6M detections" : "building Human3.6M pairs");
     for (const auto& [split, subjects] : {std::pair{std::string("train"), o.train}, std::pair{std::string("val"), o.val}}) {
       if (subjects.empty()) continue;
       fs::create_directories(fs::path(tmp) / split / "input");
       fs::create_directories(fs::path(tmp) / split / "target");
       int64_t seqs = 0, frames = 0, files = 0;
       for (const auto& s : subjects) {
-        PosePairs pairs = load_h36m_pairs(o.data_dir, {s}, cameras, false, o.actions);
+        PosePairs pairs;
+        if (lifter) {
+          Tracks det, gt;
+          load_h36m_lifting_pairs(o.data_dir, {s}, cameras, o.actions, det, gt);
+          const LifterConfig& lc = lifter->config();
+          for (size_t i = 0; i < det.size(); ++i) {
+            PoseSequence target = lifter_rows_to_pose(lifter_target_rows(gt[i], lc, gt[i].name), gt[i].frames, lc);
+            target.name = gt[i].name;
+            target.fps = gt[i].fps;
+            pairs.emplace_back(lifter->lift(det[i], det[i].name), std::move(target));
+          }
+        } else {
+          pairs = load_h36m_pairs(o.data_dir, {s}, cameras, false, o.actions);
+        }
         for (const auto& cam : cameras) {
           Tracks in, tg;
           for (auto& [d, g] : pairs) {
             if (camera_of(d.name) != cam) continue;
-            d.units = g.units = "px";
+            d.units = g.units = lifter ? lifter->config().units : "px";
             in.push_back(d);
             tg.push_back(g);
           }

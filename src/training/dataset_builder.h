@@ -1,7 +1,8 @@
 // Training-pair builders for `kinepose train` (torch-free): (noisy input, target) kinepose .npz files
 // in folders that pair by file stem, tracks pairing by name (src/training/hanet_trainer.h).
 //   * Human3.6M: real Stacked-Hourglass detections vs projected ground truth mapped to MPII-16
-//     (kind gt2d_mpii), one file per subject x camera, split into train/ and val/.
+//     (kind gt2d_mpii), one file per subject x camera, split into train/ and val/; or, with a lifter,
+//     its 3D outputs on the detections vs root-relative camera-frame ground truth (3D refinement).
 //   * Penn Action train split: ground truth (invisible joints missing) + fitted detector noise.
 //   * Mocap (BVH, ASF/AMC): world joints -> MPII-16 by joint name -> random virtual cameras ->
 //     pixels + fitted detector noise.
@@ -44,6 +45,10 @@ struct H36mBuildOptions {
   std::vector<std::string> val{"S9"};
   std::vector<std::string> cameras;  // empty = all four
   std::vector<std::string> actions;  // empty = all (a subset keeps quick builds / tests cheap)
+  // Non-empty: a lifter's weights (`kinepose train`, "task": "lift"). The pairs become the lifter's
+  // 3D outputs on the detections vs the root-relative camera-frame ground truth (h36m17, mm): the
+  // training data of 3D refinement models.
+  std::string lifter;
   std::string command_line;          // recorded in dataset.json
   bool progress = true;
 };

@@ -31,6 +31,7 @@
 #include "models/hanet/hanet_stream.h"
 #include "models/hanet/hanet_weights.h"
 #include "models/peers/peer_losses.h"
+#include "training/config_fields.h"
 #include "training/hanet_loss.h"
 #include "util/progress.h"
 #include "util/yaml_json.h"
@@ -43,102 +44,6 @@ namespace kinepose::hanet {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// configuration
-
-std::string resolve(const std::string& p, const std::string& base) {
-  if (p.empty() || base.empty() || fs::path(p).is_absolute()) return p;
-  return (fs::path(base) / p).lexically_normal().string();
-}
-
-class Fields {
- public:
-  Fields(const json& obj, std::string where, std::string prefix)
-      : obj_(obj), where_(std::move(where)), prefix_(std::move(prefix)) {}
-
-  // Throws for a key not in `known`.
-  void only(const std::set<std::string>& known) const {
-    for (auto it = obj_.begin(); it != obj_.end(); ++it)
-      if (!known.count(it.key())) {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        throw Error(where_, fmt::format("unknown key '{}{}' (known: {})", prefix_, it.key(), list));
-      }
-  }
-  bool has(const char* key) const { return obj_.contains(key); }
-  const json& raw(const char* key) const { return obj_.at(key); }
-  std::string field(const char* key) const { return prefix_ + key; }
-
-  void get(const char* key, int& v) const {
-    if (!has(key)) return;
-    const json& j = obj_.at(key);
-    if (!j.is_number_integer() || j.get<int64_t>() < INT32_MIN || j.get<int64_t>() > INT32_MAX) fail(key, "expected an integer");
-    v = j.get<int>();
-  }
-  void get(const char* key, uint64_t& v) const {
-    if (!has(key)) return;
-    const json& j = obj_.at(key);
-    if (!j.is_number_integer() || (j.is_number_integer() && !j.is_number_unsigned() && j.get<int64_t>() < 0))
-      fail(key, "expected a non-negative integer");
-    v = j.get<uint64_t>();
-  }
-  void get(const char* key, double& v) const {
-    if (!has(key)) return;
-    const json& j = obj_.at(key);
-    if (!j.is_number()) fail(key, "expected a number");
-    v = j.get<double>();
-    if (!std::isfinite(v)) fail(key, "must be finite");
-  }
-  void get(const char* key, bool& v) const {
-    if (!has(key)) return;
-    const json& j = obj_.at(key);
-    if (!j.is_boolean()) fail(key, "expected true or false");
-    v = j.get<bool>();
-  }
-  void get(const char* key, std::string& v) const {
-    if (!has(key)) return;
-    const json& j = obj_.at(key);
-    if (!j.is_string()) fail(key, "expected a string");
-    v = j.get<std::string>();
-  }
-  [[noreturn]] void fail(const char* key, const std::string& what) const {
-    throw Error(where_, fmt::format("{}{}: {}", prefix_, key, what));
-  }
-
- private:
-  const json& obj_;
-  std::string where_, prefix_;
-};
-
-std::vector<TrainPair> parse_pairs(const json& j, const std::string& field, const std::string& where,
-                                   const std::string& base) {
-  if (!j.is_array()) throw Error(where, field + ": expected a list of {\"input\": ..., \"target\": ...} pairs");
-  std::vector<TrainPair> pairs;
-  for (size_t i = 0; i < j.size(); ++i) {
-    const std::string f = fmt::format("{}[{}]", field, i);
-    TrainPair p;
-    if (j[i].is_array() && j[i].size() == 2 && j[i][0].is_string() && j[i][1].is_string()) {
-      p.input = j[i][0].get<std::string>();
-      p.target = j[i][1].get<std::string>();
-    } else if (j[i].is_object()) {
-      const Fields fl(j[i], where, f + ".");
-      fl.only({"input", "target"});
-      fl.get("input", p.input);
-      fl.get("target", p.target);
-      if (p.input.empty()) fl.fail("input", "missing (path of the noisy sequences)");
-      if (p.target.empty()) fl.fail("target", "missing (path of the ground truth)");
-    } else {
-      throw Error(where, f + ": expected {\"input\": PATH, \"target\": PATH}");
-    }
-    p.input = resolve(p.input, base);
-    p.target = resolve(p.target, base);
-    for (const auto& [path, sub] : {std::pair{p.input, "input"}, std::pair{p.target, "target"}})
-      if (!fs::exists(path)) throw Error(path, fmt::format("no such file or folder ({}.{} in {})", f, sub, where));
-    pairs.push_back(p);
-  }
-  return pairs;
-}
-
-// ---------------------------------------------------------------------------------------------
 // data
 
 struct SeqData {
@@ -147,50 +52,7 @@ struct SeqData {
   std::vector<float> x, y;   // model space, frames * C
 };
 
-struct Loaded {
-  std::vector<std::pair<PoseSequence, PoseSequence>> tracks;  // (input, target) raw
-  std::vector<std::string> where;
-};
-
-std::vector<std::string> pose_files_in(const std::string& dir) {
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string n = e.path().filename().string();
-    if (n.empty() || n[0] == '.') continue;
-    files.push_back(e.path().string());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-bool is_folder_format(const std::string& path) {
-  try {
-    return detect_read_format(path).is_folder;
-  } catch (const Error&) {
-    return false;
-  }
-}
-
-// File pairs of one config entry: two files, two folder-format datasets, or two folders of files
-// matched by stem.
-std::vector<std::pair<std::string, std::string>> expand_pair(const TrainPair& p) {
-  const bool din = fs::is_directory(p.input) && !is_folder_format(p.input);
-  const bool dtg = fs::is_directory(p.target) && !is_folder_format(p.target);
-  if (din != dtg)
-    throw Error(p.input, fmt::format("input and target must both be files or both be folders (target: {})", p.target));
-  if (!din) return {{p.input, p.target}};
-  std::map<std::string, std::string> targets;
-  for (const std::string& f : pose_files_in(p.target)) targets[stem_of(f)] = f;
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& f : pose_files_in(p.input)) {
-    const auto it = targets.find(stem_of(f));
-    if (it == targets.end())
-      throw Error(f, fmt::format("no ground truth named '{}' in {}", stem_of(f), p.target));
-    out.emplace_back(f, it->second);
-  }
-  if (out.empty()) throw Error(p.input, "folder holds no pose files");
-  return out;
-}
+using Loaded = LoadedPairs;
 
 void check_against_model(const PoseSequence& s, const HanetConfig& c, const std::string& where) {
   if (!s.skeleton) throw Error(where, "sequence has no skeleton");
@@ -208,55 +70,10 @@ void check_against_model(const PoseSequence& s, const HanetConfig& c, const std:
 }
 
 Loaded load_pairs(const std::vector<TrainPair>& pairs, const HanetConfig& c) {
-  Loaded out;
-  for (const TrainPair& p : pairs)
-    for (const auto& [fin, ftg] : expand_pair(p)) {
-      Tracks in = read_poses(fin), tg = read_poses(ftg);
-      if (in.empty()) throw Error(fin, "no sequences");
-      if (tg.empty()) throw Error(ftg, "no sequences");
-      std::vector<std::pair<size_t, size_t>> idx;
-      if (in.size() == 1 && tg.size() == 1) {
-        idx.emplace_back(0, 0);
-      } else {
-        const SequenceMatching m = match_sequences(in, tg);
-        if (!m.pred_only.empty())
-          throw Error(fin, fmt::format("sequence '{}' has no ground truth of that name in {}", m.pred_only[0], ftg));
-        if (!m.gt_only.empty())
-          throw Error(ftg, fmt::format("sequence '{}' has no input of that name in {}", m.gt_only[0], fin));
-        for (const SequenceMatch& s : m.matched) idx.emplace_back(s.pred, s.gt);
-      }
-      for (const auto& [a, b] : idx) {
-        const std::string win = in.size() == 1 ? fin : fmt::format("{} ({})", fin, in[a].name);
-        const std::string wtg = tg.size() == 1 ? ftg : fmt::format("{} ({})", ftg, tg[b].name);
-        check_against_model(in[a], c, win);
-        check_against_model(tg[b], c, wtg);
-        if (in[a].frames != tg[b].frames)
-          throw Error(win, fmt::format("{} frames, its ground truth {} has {}", in[a].frames, wtg, tg[b].frames));
-        // Multi-track files share one timeline (npz pads shorter tracks with NaN frames): keep the
-        // span where both sides have data, so padding does not become frozen training windows.
-        int first = -1, last = -1;
-        for (int t = 0; t < in[a].frames; ++t) {
-          bool pi = false, pg = false;
-          for (int j = 0; j < in[a].joints() && !(pi && pg); ++j) {
-            pi = pi || !in[a].missing(t, j);
-            pg = pg || !tg[b].missing(t, j);
-          }
-          if (pi && pg) {
-            if (first < 0) first = t;
-            last = t;
-          }
-        }
-        if (first < 0) throw Error(win, fmt::format("no frame where both the input and its ground truth {} have joints", wtg));
-        if (first > 0 || last + 1 < in[a].frames) {
-          in[a] = in[a].slice(first, last + 1);
-          tg[b] = tg[b].slice(first, last + 1);
-        }
-        out.tracks.emplace_back(std::move(in[a]), std::move(tg[b]));
-        out.where.push_back(win);
-      }
-    }
-  return out;
+  const PoseCheck check = [&c](const PoseSequence& s, const std::string& where) { check_against_model(s, c, where); };
+  return load_pose_pairs(pairs, check, check);
 }
+
 
 // Model space exactly as HanetRefiner::refine: fill, normalise with the input's normalisation.
 SeqData to_model_space(const PoseSequence& input, const PoseSequence& target, const HanetConfig& c,
@@ -484,28 +301,16 @@ void TrainConfig::validate(const std::string& where) const {
 }
 
 TrainConfig parse_train_config(const std::string& json_text, const std::string& where, const std::string& base_dir) {
-  json j;
-  try {
-    j = json::parse(json_text);
-  } catch (const json::exception& e) {
-    throw Error(where, std::string("not valid JSON: ") + e.what());
-  }
-  if (!j.is_object()) throw Error(where, "expected a JSON object at the top level");
-  const Fields f(j, where, "");
-  f.only({"preset", "model", "train", "val", "epochs", "batch_size", "lr", "weight_decay", "warmup_epochs", "lr_decay",
+  const json j = parse_config_object(json_text, where);
+  const ConfigFields f(j, where, "");
+  f.only({"task", "preset", "model", "train", "val", "epochs", "batch_size", "lr", "weight_decay", "warmup_epochs", "lr_decay",
           "dropout", "seed", "threads", "augment", "input_normalization", "out_dir", "resume", "loss",
           "max_steps_per_epoch", "val_stride", "progress", "live_latency"});
+  expect_task(f, "refine", "refine");
   TrainConfig c;
-  std::string preset = "compact";
-  f.get("preset", preset);
-  try {
-    c.model = HanetConfig::preset(preset);
-  } catch (const Error& e) {
-    f.fail("preset", e.detail());
-  }
+  c.model = f.preset("preset", "compact", HanetConfig::preset);
   if (f.has("model")) {
-    if (!f.raw("model").is_object()) f.fail("model", "expected an object of hyper-parameters");
-    const Fields m(f.raw("model"), where, "model.");
+    const ConfigFields m = f.object("model", "an object of hyper-parameters");
     m.only({"joints", "dims", "skeleton", "input_normalization", "fps", "sample_interval", "q", "hidden_dim", "nheads",
             "dim_feedforward", "enc_layers", "dec_layers", "pre_norm", "dropout", "activation", "interp",
             "memory_mask", "window", "arch", "refine_stride", "post_sigma"});
@@ -544,8 +349,8 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   f.get("dropout", c.model.dropout);
   f.get("input_normalization", c.model.input_normalization);
   if (!f.has("train")) f.fail("train", "missing (list of {\"input\": ..., \"target\": ...} pairs)");
-  c.train = parse_pairs(f.raw("train"), "train", where, base_dir);
-  if (f.has("val")) c.val = parse_pairs(f.raw("val"), "val", where, base_dir);
+  c.train = parse_train_pairs(f.raw("train"), "train", where, base_dir);
+  if (f.has("val")) c.val = parse_train_pairs(f.raw("val"), "val", where, base_dir);
   f.get("epochs", c.epochs);
   f.get("batch_size", c.batch_size);
   f.get("lr", c.lr);
@@ -560,18 +365,16 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
   f.get("val_stride", c.val_stride);
   f.get("live_latency", c.model.live_latency);
   f.get("out_dir", c.out_dir);
-  c.out_dir = resolve(c.out_dir, base_dir);
+  c.out_dir = resolve_path(c.out_dir, base_dir);
   if (f.has("augment")) {
-    if (!f.raw("augment").is_object()) f.fail("augment", "expected {\"flip\": ..., \"scale\": ..., \"rotate_deg\": ...}");
-    const Fields a(f.raw("augment"), where, "augment.");
+    const ConfigFields a = f.object("augment", "{\"flip\": ..., \"scale\": ..., \"rotate_deg\": ...}");
     a.only({"flip", "scale", "rotate_deg"});
     a.get("flip", c.augment.flip);
     a.get("scale", c.augment.scale);
     a.get("rotate_deg", c.augment.rotate_deg);
   }
   if (f.has("loss")) {
-    if (!f.raw("loss").is_object()) f.fail("loss", "expected {\"lambda\": ..., \"w_encoder\": ..., ...}");
-    const Fields l(f.raw("loss"), where, "loss.");
+    const ConfigFields l = f.object("loss", "{\"lambda\": ..., \"w_encoder\": ..., ...}");
     l.only({"lambda", "w_encoder", "detach", "ohkm", "w_accel"});
     l.get("lambda", c.loss_lambda);
     l.get("w_encoder", c.loss_w_encoder);
@@ -611,7 +414,7 @@ TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(c
   std::vector<int> flip(J);
   std::iota(flip.begin(), flip.end(), 0);
   if (cfg.augment.flip) flip = train_raw.tracks.front().first.skeleton->flip_permutation();
-  const bool origin_centre = mc.input_normalization == "root_relative";
+  const bool origin_centre = mc.input_normalization == "root_relative" || mc.input_normalization == "root_box";
   // Live models see person_box computed from the frames of their window (StreamRefiner), not from
   // the whole track: train them on the same (an affine map, so re-normalising the track-normalised
   // window with its own box gives exactly the raw window normalised by its box).

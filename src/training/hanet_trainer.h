@@ -22,13 +22,11 @@
 #include <vector>
 
 #include "models/hanet/hanet_config.h"
+#include "training/training_data.h"
 
 namespace kinepose::hanet {
 
-struct TrainPair {
-  std::string input;   // noisy sequences (file or folder)
-  std::string target;  // ground truth (file or folder), same frames
-};
+using kinepose::TrainPair;  // training/training_data.h
 
 struct AugmentOptions {
   bool flip = false;       // with probability 1/2: mirror x about the window's centre, swap left/right joints

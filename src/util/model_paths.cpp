@@ -18,9 +18,13 @@ const std::vector<DefaultModel>& default_models() {
        "HANet, 2D MPII-16 keypoints (trained on Human3.6M Stacked-Hourglass detections)"},
       {"mpii16", 2, true, "hanet_live_2d_mpii16_h36m.safetensors",
        "HANet live (K = 2 frames of look-ahead), 2D MPII-16 keypoints (Human3.6M Stacked-Hourglass detections)"},
+      {"h36m17", 3, false, "hanet_3d_h36m17.safetensors",
+       "HANet 3D, H36M-17 root-relative joints in mm (trained on FCN-lifted Human3.6M detections)"},
   };
   return table;
 }
+
+std::string default_lifter_file() { return "lifter_fcn_mpii16_h36m17.safetensors"; }
 
 std::vector<std::string> model_search_dirs() {
   std::vector<std::string> dirs;

@@ -26,6 +26,9 @@ std::vector<std::string> model_search_dirs();
 // The path of a shipped model file; throws Error(file_name, "not found in ...") listing the folders.
 std::string find_model_file(const std::string& file_name);
 
+// The shipped default lifter of `kinepose lift` (MPII-16 2D -> H36M-17 3D), a file name under models/.
+std::string default_lifter_file();
+
 // The default model for poses of `skeleton` with `dims` coordinates. Throws Error(where, ...) when
 // there is none, naming the skeletons that have one and how to convert or what to pass instead.
 std::string default_model_path(const std::string& skeleton, int dims, bool live, const std::string& where);

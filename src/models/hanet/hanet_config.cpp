@@ -3,46 +3,17 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <set>
 
 #include "kinepose/error.h"
+#include "util/metadata_fields.h"
 
 namespace kinepose {
 
 namespace {
 
 const char* kWhere = "hanet config";
-
-int parse_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& where) {
-  auto it = m.find(key);
-  if (it == m.end()) throw Error(where, "metadata field '" + key + "' is missing");
-  const std::string& s = it->second;
-  char* end = nullptr;
-  errno = 0;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || errno != 0 || v < -1000000000L || v > 1000000000L)
-    throw Error(where, "metadata field '" + key + "' = '" + s + "' is not an integer");
-  return static_cast<int>(v);
-}
-
-double parse_double(const std::string& s, const std::string& key, const std::string& where) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end != '\0' || !std::isfinite(v))
-    throw Error(where, "metadata field '" + key + "' = '" + s + "' is not a number");
-  return v;
-}
-
-bool parse_bool(const std::string& s, const std::string& key, const std::string& where) {
-  if (s == "true" || s == "True" || s == "1") return true;
-  if (s == "false" || s == "False" || s == "0") return false;
-  throw Error(where, "metadata field '" + key + "' = '" + s + "' is not true/false");
-}
-
-std::string fmt_double(double v) { return fmt::format("{}", v); }
 
 }  // namespace
 
@@ -76,13 +47,13 @@ void HanetConfig::validate() const {
   if (interp != "linear") fail("interp", "'" + interp + "' is not supported (only linear)");
   if (memory_mask != "additive" && memory_mask != "masked")
     fail("memory_mask", "'" + memory_mask + "' is not one of additive, masked");
-  static const std::set<std::string> norms{"none", "image_size", "person_box", "root_relative"};
+  static const std::set<std::string> norms{"none", "image_size", "person_box", "root_relative", "root_box"};
   if (!norms.count(input_normalization))
-    fail("input_normalization", "'" + input_normalization + "' is not one of none, image_size, person_box, root_relative");
+    fail("input_normalization", "'" + input_normalization + "' is not one of none, image_size, person_box, root_relative, root_box");
   if ((input_normalization == "image_size" || input_normalization == "person_box") && dims != 2)
     fail("input_normalization", input_normalization + " needs 2D poses, the model has dims = " + std::to_string(dims));
-  if (input_normalization == "root_relative" && dims != 2 && dims != 3)
-    fail("input_normalization", "root_relative needs 2D or 3D positions, the model has dims = " + std::to_string(dims));
+  if ((input_normalization == "root_relative" || input_normalization == "root_box") && dims != 2 && dims != 3)
+    fail("input_normalization", input_normalization + " needs 2D or 3D positions, the model has dims = " + std::to_string(dims));
   if (!(fps >= 0.0) || !std::isfinite(fps)) fail("fps", fmt::format("{} must be >= 0", fps));
   if (refine_stride < 0 || refine_stride > window())
     fail("refine_stride", fmt::format("{} is not in [0, L = {}]", refine_stride, window()));
@@ -115,19 +86,19 @@ std::map<std::string, std::string> HanetConfig::to_metadata() const {
   m["enc_layers"] = std::to_string(enc_layers);
   m["dec_layers"] = std::to_string(dec_layers);
   m["pre_norm"] = pre_norm ? "true" : "false";
-  m["dropout"] = fmt_double(dropout);
+  m["dropout"] = metadata_number(dropout);
   m["activation"] = activation;
   m["interp"] = interp;
   m["skeleton"] = skeleton;
   m["input_normalization"] = input_normalization;
   m["memory_mask"] = memory_mask;
-  m["fps"] = fmt_double(fps);
+  m["fps"] = metadata_number(fps);
   if (refine_stride > 0) m["refine_stride"] = std::to_string(refine_stride);
   if (live_latency >= 0) m["live_latency"] = std::to_string(live_latency);
-  if (post_sigma > 0) m["post_gaussian_sigma"] = fmt_double(post_sigma);
+  if (post_sigma > 0) m["post_gaussian_sigma"] = metadata_number(post_sigma);
   if (post_one_euro_min_cutoff > 0) {
-    m["post_one_euro_min_cutoff"] = fmt_double(post_one_euro_min_cutoff);
-    m["post_one_euro_beta"] = fmt_double(post_one_euro_beta);
+    m["post_one_euro_min_cutoff"] = metadata_number(post_one_euro_min_cutoff);
+    m["post_one_euro_beta"] = metadata_number(post_one_euro_beta);
   }
   return m;
 }
@@ -138,45 +109,45 @@ HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>&
     throw Error(where, "metadata field 'format' = '" + it->second + "': not a HANet weights file");
   HanetConfig c;
   if ((it = m.find("arch")) != m.end()) c.arch = it->second;
-  c.joints = parse_int(m, "joints", where);
-  c.dims = parse_int(m, "dims", where);
-  const int input_dim = parse_int(m, "input_dim", where);
+  c.joints = metadata_int(m, "joints", where);
+  c.dims = metadata_int(m, "dims", where);
+  const int input_dim = metadata_int(m, "input_dim", where);
   if (c.joints < 1 || c.dims < 1 || input_dim != c.joints * c.dims)
     throw Error(where, fmt::format("metadata contradicts itself: input_dim = {} but joints x dims = {} x {}", input_dim,
                                    c.joints, c.dims));
-  c.sample_interval = parse_int(m, "sample_interval", where);
-  const int window = parse_int(m, "window", where);
+  c.sample_interval = metadata_int(m, "sample_interval", where);
+  const int window = metadata_int(m, "window", where);
   if (c.sample_interval < 1 || window < 2 || (window - 1) % c.sample_interval != 0)
     throw Error(where, fmt::format("metadata field 'window' = {}: L - 1 must be a positive multiple of sample_interval = {}",
                                    window, c.sample_interval));
   c.q = (window - 1) / c.sample_interval;
-  c.hidden_dim = parse_int(m, "encoder_hidden_dim", where);
-  const int dec = parse_int(m, "decoder_hidden_dim", where);
+  c.hidden_dim = metadata_int(m, "encoder_hidden_dim", where);
+  const int dec = metadata_int(m, "decoder_hidden_dim", where);
   if (dec != c.hidden_dim)
     throw Error(where, fmt::format("metadata: decoder_hidden_dim = {} differs from encoder_hidden_dim = {} (the decoder "
                                    "attends to a memory of the encoder's width)",
                                    dec, c.hidden_dim));
-  c.nheads = parse_int(m, "nheads", where);
-  c.dim_feedforward = parse_int(m, "dim_feedforward", where);
-  c.enc_layers = parse_int(m, "enc_layers", where);
-  c.dec_layers = parse_int(m, "dec_layers", where);
-  if ((it = m.find("pre_norm")) != m.end()) c.pre_norm = parse_bool(it->second, "pre_norm", where);
+  c.nheads = metadata_int(m, "nheads", where);
+  c.dim_feedforward = metadata_int(m, "dim_feedforward", where);
+  c.enc_layers = metadata_int(m, "enc_layers", where);
+  c.dec_layers = metadata_int(m, "dec_layers", where);
+  if ((it = m.find("pre_norm")) != m.end()) c.pre_norm = metadata_bool(it->second, "pre_norm", where);
   else throw Error(where, "metadata field 'pre_norm' is missing");
-  if ((it = m.find("dropout")) != m.end()) c.dropout = parse_double(it->second, "dropout", where);
+  if ((it = m.find("dropout")) != m.end()) c.dropout = metadata_double(it->second, "dropout", where);
   if ((it = m.find("activation")) != m.end()) c.activation = it->second;
   if ((it = m.find("interp")) != m.end()) c.interp = it->second;
   if ((it = m.find("memory_mask")) != m.end()) c.memory_mask = it->second;
   if ((it = m.find("skeleton")) != m.end()) c.skeleton = it->second;
   else c.skeleton = "";
   if ((it = m.find("input_normalization")) != m.end()) c.input_normalization = it->second;
-  if ((it = m.find("fps")) != m.end()) c.fps = parse_double(it->second, "fps", where);
-  if (m.count("refine_stride")) c.refine_stride = parse_int(m, "refine_stride", where);
-  if (m.count("live_latency")) c.live_latency = parse_int(m, "live_latency", where);
-  if ((it = m.find("post_gaussian_sigma")) != m.end()) c.post_sigma = parse_double(it->second, "post_gaussian_sigma", where);
+  if ((it = m.find("fps")) != m.end()) c.fps = metadata_double(it->second, "fps", where);
+  if (m.count("refine_stride")) c.refine_stride = metadata_int(m, "refine_stride", where);
+  if (m.count("live_latency")) c.live_latency = metadata_int(m, "live_latency", where);
+  if ((it = m.find("post_gaussian_sigma")) != m.end()) c.post_sigma = metadata_double(it->second, "post_gaussian_sigma", where);
   if ((it = m.find("post_one_euro_min_cutoff")) != m.end())
-    c.post_one_euro_min_cutoff = parse_double(it->second, "post_one_euro_min_cutoff", where);
+    c.post_one_euro_min_cutoff = metadata_double(it->second, "post_one_euro_min_cutoff", where);
   if ((it = m.find("post_one_euro_beta")) != m.end())
-    c.post_one_euro_beta = parse_double(it->second, "post_one_euro_beta", where);
+    c.post_one_euro_beta = metadata_double(it->second, "post_one_euro_beta", where);
   try {
     c.validate();
   } catch (const Error& e) {

@@ -16,7 +16,9 @@ struct HanetConfig {
   int dims = 2;                      // coordinates per joint (2, 3, or 6 for SMPL rotation-6D)
   std::string skeleton = "coco17";   // kinepose skeleton name of the joints ("" = any with `joints` joints)
   // How poses are mapped into model space and back: "none" | "image_size" (x / width, y / height) |
-  // "person_box" (per-track centre and size, 2D) | "root_relative" (root joint subtracted per frame).
+  // "person_box" (per-track centre and size, 2D) | "root_relative" (root joint subtracted per frame) |
+  // "root_box" (root joint subtracted per frame, divided by the track's median per-frame extent:
+  // unit-free 3D, e.g. lifted poses in mm; the 3D default model).
   std::string input_normalization = "none";
   double fps = 0.0;                  // frame rate of the training data, 0 = unknown
   // Default window stride of whole-sequence refinement, 0 = the sample interval N (the published

@@ -118,6 +118,33 @@ void Normalization::invert(PoseSequence& seq) const {
       }
 }
 
+namespace {
+
+// Median over frames of the largest per-axis extent of the frame's joints (1 when degenerate): the
+// person's size, robust to a few bad frames.
+float median_extent(const PoseSequence& seq) {
+  const int T = seq.frames, J = seq.joints(), D = seq.dims;
+  std::vector<float> sizes;
+  sizes.reserve(T);
+  for (int t = 0; t < T; ++t) {
+    float size = 0;
+    for (int d = 0; d < D; ++d) {
+      float lo = INFINITY, hi = -INFINITY;
+      for (int j = 0; j < J; ++j) {
+        lo = std::min(lo, seq.at(t, j, d));
+        hi = std::max(hi, seq.at(t, j, d));
+      }
+      size = std::max(size, hi - lo);
+    }
+    sizes.push_back(size);
+  }
+  std::nth_element(sizes.begin(), sizes.begin() + sizes.size() / 2, sizes.end());
+  const float size = sizes[sizes.size() / 2];
+  return size > 0 && std::isfinite(size) ? size : 1.f;
+}
+
+}  // namespace
+
 Normalization make_normalization(const std::string& mode, const PoseSequence& seq, const std::string& where) {
   const int T = seq.frames, J = seq.joints(), D = seq.dims;
   Normalization n;
@@ -134,35 +161,26 @@ Normalization make_normalization(const std::string& mode, const PoseSequence& se
   }
   if (mode == "person_box") {
     if (D != 2) throw Error(where, "person_box normalisation needs 2D poses");
-    std::vector<float> lo(D, INFINITY), hi(D, -INFINITY), sizes;
-    for (int t = 0; t < T; ++t) {
-      std::vector<float> flo(D, INFINITY), fhi(D, -INFINITY);
+    std::vector<float> lo(D, INFINITY), hi(D, -INFINITY);
+    for (int t = 0; t < T; ++t)
       for (int j = 0; j < J; ++j)
         for (int d = 0; d < D; ++d) {
-          flo[d] = std::min(flo[d], seq.at(t, j, d));
-          fhi[d] = std::max(fhi[d], seq.at(t, j, d));
+          lo[d] = std::min(lo[d], seq.at(t, j, d));
+          hi[d] = std::max(hi[d], seq.at(t, j, d));
         }
-      float size = 0;
-      for (int d = 0; d < D; ++d) {
-        lo[d] = std::min(lo[d], flo[d]);
-        hi[d] = std::max(hi[d], fhi[d]);
-        size = std::max(size, fhi[d] - flo[d]);
-      }
-      sizes.push_back(size);
-    }
-    std::nth_element(sizes.begin(), sizes.begin() + sizes.size() / 2, sizes.end());
-    const float size = sizes[sizes.size() / 2];
+    const float size = median_extent(seq);
     n.offset.resize(static_cast<size_t>(T) * D);
     for (int t = 0; t < T; ++t)
       for (int d = 0; d < D; ++d) n.offset[static_cast<size_t>(t) * D + d] = 0.5f * (lo[d] + hi[d]);
-    for (int d = 0; d < D; ++d) n.scale[d] = size > 0 && std::isfinite(size) ? size : 1.f;
+    n.scale.assign(D, size);
     return n;
   }
-  if (mode == "root_relative") {
+  if (mode == "root_relative" || mode == "root_box") {
     const int r = root_joint(*seq.skeleton);
     n.offset.resize(static_cast<size_t>(T) * D);
     for (int t = 0; t < T; ++t)
       for (int d = 0; d < D; ++d) n.offset[static_cast<size_t>(t) * D + d] = seq.at(t, r, d);
+    if (mode == "root_box") n.scale.assign(D, median_extent(seq));
     return n;
   }
   throw Error(where, "unknown input normalisation '" + mode + "'");

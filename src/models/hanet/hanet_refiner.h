@@ -46,7 +46,8 @@ int64_t fill_missing_joints(PoseSequence& seq, std::vector<std::string>* never_s
 //   none: identity; image_size: scale = (width, height) of seq.image_size (required);
 //   person_box: offset = centre of the track's overall extent, scale = median per-frame box size
 //   (max of width and height), so the model sees the same numbers wherever the person stands and
-//   whatever the image size; root_relative: offset = the root joint at each frame.
+//   whatever the image size; root_relative: offset = the root joint at each frame; root_box: the same, divided by the
+//   median per-frame extent of the pose (unit-free).
 struct Normalization {
   std::vector<float> offset;  // frames * dims (empty = 0)
   std::vector<float> scale;   // dims

@@ -22,7 +22,8 @@
 //     and its next detection starts a fresh window (identical to a new track fed the same frames).
 // Normalisation per the model's metadata, computed per window from the frames in the buffer
 // (make_normalization on the window): person_box = centre of the window's extent and median
-// per-frame size; root_relative per frame; image_size from StreamOptions::image_size.
+// per-frame size; root_relative / root_box per frame (root_box scaled by the window's median extent);
+// image_size from StreamOptions::image_size.
 #pragma once
 
 #include <array>

@@ -1,0 +1,83 @@
+// `kinepose lift IN -o OUT [--model PATH]`: 2D keypoint tracks -> root-relative 3D (camera frame) with
+// a trained lifter (FCN or DG-Net; docs/lifting.md). Without --model: the shipped default lifter
+// (MPII-16 2D -> H36M-17 3D in mm, trained on Human3.6M).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <array>
+#include <cstdio>
+#include <optional>
+#include <memory>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/input_options.h"
+#include "kinepose/error.h"
+#include "kinepose/io.h"
+#include "models/hanet/hanet_refiner.h"
+#include "models/lifting/pose_lifter.h"
+#include "util/model_paths.h"
+
+namespace kinepose::cli {
+
+namespace {
+
+struct LiftArgs {
+  std::string input, model, image_size;
+  OutputOptions out;
+  InputOptions in;
+  int stride = 0, threads = 0;
+};
+
+std::array<int, 2> parse_image_size(const std::string& s) {
+  int w = 0, h = 0;
+  char x = 0, rest = 0;
+  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &rest) != 3 || (x != ',' && x != 'x') || w < 1 || h < 1 ||
+      w > 100000 || h > 100000)
+    throw Error("--image-size", "'" + s + "' is not W,H (positive pixels, e.g. 1920,1080)");
+  return {w, h};
+}
+
+}  // namespace
+
+void add_lift_command(CLI::App& app) {
+  auto a = std::make_shared<LiftArgs>();
+  CLI::App* cmd = app.add_subcommand("lift", "Lift 2D keypoint tracks to 3D (root-relative, camera frame)");
+  cmd->footer(
+      "Every track is lifted on its own; missing joints are filled by interpolation in time first. Output: the "
+      "lifter's 3D skeleton (default h36m17, mm) with the root joint at the origin. Refine it with `kinepose refine`.");
+  cmd->add_option("input", a->input, "Input 2D pose file or folder (pixels, with the image size)")->required();
+  a->out.add_to(*cmd);
+  cmd->add_option("--model", a->model,
+                  "Lifter weights (.safetensors from `kinepose train` with \"task\": \"lift\"). Default: models/" +
+                      default_lifter_file());
+  cmd->add_option("--image-size", a->image_size, "W,H of the video, for input files that do not record it");
+  cmd->add_option("--stride", a->stride, "DG-Net window stride in frames (default: a third of the window)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(CLI::PositiveNumber);
+  a->in.add_to(*cmd);
+
+  cmd->callback([a] {
+    hanet::set_threads(a->threads);
+    std::optional<std::array<int, 2>> size;
+    if (!a->image_size.empty()) size = parse_image_size(a->image_size);
+    const std::string model_path = a->model.empty() ? find_model_file(default_lifter_file()) : a->model;
+    const PoseLifter lifter(model_path);  // fails before the input is read
+    if (a->model.empty() && !a->out.quiet) fmt::print("model: {} (default lifter)\n", model_path);
+    Tracks tracks = read_poses(a->input, a->in.to_read_options());
+    if (tracks.empty()) throw Error(a->input, "no pose sequences");
+    LiftReport report;
+    Tracks out;
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      const std::string where = tracks.size() == 1 ? a->input : fmt::format("{} (track {})", a->input, i);
+      if (size) tracks[i].image_size = size;
+      out.push_back(lifter.lift(tracks[i], where, &report, a->stride));
+    }
+    const LifterConfig& c = lifter.config();
+    a->out.write(out, fmt::format("{} lifter, {} {}D -> {} 3D {}", c.arch, c.in_skeleton, 2, c.out_skeleton, c.units));
+    if (!a->out.quiet && report.filled_entries > 0)
+      fmt::print("filled {} missing joint entries before lifting\n", report.filled_entries);
+  });
+}
+
+}  // namespace kinepose::cli
