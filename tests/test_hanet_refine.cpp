@@ -166,7 +166,7 @@ TEST(HanetRefine, NormalisationsInvertAndPersonBoxIgnoresPlacement) {
   PoseSequence seq(get_skeleton("coco17"), 5, 2);
   for (size_t i = 0; i < seq.keypoints.size(); ++i) seq.keypoints[i] = static_cast<float>(100 + (i * 37) % 211);
   seq.image_size = std::array<int, 2>{640, 480};
-  for (const char* mode : {"none", "image_size", "person_box", "root_relative"}) {
+  for (const char* mode : {"none", "image_size", "person_box", "root_relative", "root_box"}) {
     PoseSequence s = seq;
     const hanet::Normalization n = hanet::make_normalization(mode, s, "s");
     n.apply(s);
@@ -179,6 +179,15 @@ TEST(HanetRefine, NormalisationsInvertAndPersonBoxIgnoresPlacement) {
   hanet::make_normalization("person_box", a, "a").apply(a);
   hanet::make_normalization("person_box", b, "b").apply(b);
   for (size_t i = 0; i < a.keypoints.size(); ++i) ASSERT_NEAR(a.keypoints[i], b.keypoints[i], 1e-5);
+  // root_box: the same pose in other units (x 1000) and elsewhere gives the same model input.
+  PoseSequence c = seq, d = moved;
+  for (size_t i = 0; i < d.keypoints.size(); ++i) d.keypoints[i] = 1000 * seq.keypoints[i] + (i % 2 ? 5e4f : -2e4f);
+  hanet::make_normalization("root_box", c, "c").apply(c);
+  hanet::make_normalization("root_box", d, "d").apply(d);
+  for (size_t i = 0; i < c.keypoints.size(); ++i) ASSERT_NEAR(c.keypoints[i], d.keypoints[i], 1e-4);
+  int at_origin = 0;  // the root joint, in every frame
+  for (int j = 0; j < c.joints(); ++j) at_origin += c.at(3, j, 0) == 0.f && c.at(3, j, 1) == 0.f;
+  EXPECT_EQ(at_origin, 1);
   PoseSequence no_size = seq;
   no_size.image_size.reset();
   EXPECT_THROW(hanet::make_normalization("image_size", no_size, "s"), Error);

@@ -331,3 +331,28 @@ TEST(Lifting, H36mPipelineOnASlice) {
 
 }  // namespace
 }  // namespace kinepose
+
+namespace kinepose {
+namespace {
+
+TEST(Lifting, BenchLiftingTableOnASlice) {
+  KINEPOSE_REQUIRE_DATA("h36m_sh/h36m_sh2d_mpii16_px_int16.npz");
+  const std::string lifter = find_model_file(default_lifter_file());
+  const auto r = testing::run_cli("bench lifting --data " + testing::shell_quote(testing::data_path("h36m_sh")) +
+                                  " --lifters " + testing::shell_quote(lifter) + " --refiners " +
+                                  testing::shell_quote(find_model_file("hanet_3d_h36m17.safetensors")) +
+                                  " --filters gaussian --actions Walking_1 --cameras 54138969 --threads 1 --no-progress");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  for (const char* row : {"| FCN (per frame) |", "| FCN + gaussian (tuned) |", "| FCN + HANet |"})
+    EXPECT_NE(r.output.find(row), std::string::npos) << row << "\n" << r.output;
+  // A 2D refiner is refused with the reason.
+  const auto bad = testing::run_cli("bench lifting --data " + testing::shell_quote(testing::data_path("h36m_sh")) +
+                                    " --lifters " + testing::shell_quote(lifter) + " --refiners " +
+                                    testing::shell_quote(find_model_file("hanet_2d_mpii16_h36m.safetensors")) +
+                                    " --actions Walking_1 --cameras 54138969 --no-progress");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("needs refiners of the lifters' 3D h36m17 output"), std::string::npos) << bad.output;
+}
+
+}  // namespace
+}  // namespace kinepose

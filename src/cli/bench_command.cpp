@@ -192,7 +192,7 @@ void add_lifting_subcommand(CLI::App& bench) {
       ->delimiter(',')
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--refiners", o.refiners, "3D h36m17 refiner weights (HANet, SmoothNet, DeciWatch), a row per lifter")
+  cmd->add_option("--refiners", o.refiners, "3D h36m17 refiners (HANet, SmoothNet, DeciWatch) on the first lifter's output; HANet ones on every lifter's")
       ->delimiter(',')
       ->check(CLI::ExistingFile);
   cmd->add_option("--filters", o.filters, "Filters tuned on the first lifter's output")->delimiter(',')->capture_default_str();

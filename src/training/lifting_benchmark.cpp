@@ -98,7 +98,10 @@ LiftingBenchmarkResult run_lifting_benchmark(const LiftingBenchmarkOptions& o) {
   res.test_sequences = static_cast<int64_t>(det.size());
   for (const PoseSequence& d : det) res.test_frames += d.frames;
 
-  const int64_t steps = static_cast<int64_t>(det.size() * lifters.size() * (1 + refiners.size()));
+  size_t hanets = 0;
+  for (const auto& r : refiners) hanets += r->config().arch == "hanet";
+  const int64_t steps =
+      static_cast<int64_t>(det.size() * (lifters.size() + refiners.size() + (lifters.size() - 1) * hanets));
   ProgressBar bar(o.progress ? steps : 0, "bench lifting");
   std::vector<Tracks> lifted;
   for (const auto& l : lifters) {
@@ -129,9 +132,10 @@ LiftingBenchmarkResult run_lifting_benchmark(const LiftingBenchmarkOptions& o) {
     }
   }
 
-  // Learned 3D refiners on every lifter's output.
+  // Learned 3D refiners on the first lifter's output; HANet refiners also on the other lifters'.
   for (size_t li = 0; li < lifters.size(); ++li)
     for (size_t ri = 0; ri < refiners.size(); ++ri) {
+      if (li > 0 && refiners[ri]->config().arch != "hanet") continue;
       const auto t0 = Clock::now();
       Tracks out;
       for (const PoseSequence& s : lifted[li]) {

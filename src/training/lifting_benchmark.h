@@ -2,8 +2,8 @@
 // Stacked-Hourglass detections -> each lifter (FCN per frame, DG-Net) -> root-relative camera-frame
 // 3D, scored against the ground truth on the test subjects (MPJPE, PA-MPJPE, acceleration error);
 // then the first lifter's output through the classic filters (each tuned on the lifter's output on
-// the tuning subjects) and every lifter's output through every 3D refiner given (HANet, SmoothNet,
-// DeciWatch weights trained on lifted outputs). Torch-free interface.
+// the tuning subjects) and through every 3D refiner given (HANet, SmoothNet, DeciWatch weights
+// trained on lifted outputs); HANet refiners run on the other lifters' outputs too. Torch-free.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,9 @@ struct LiftingBenchmarkOptions {
   std::vector<std::string> test_subjects{"S9"}, tune_subjects{"S8"};
   std::vector<std::string> cameras, actions;  // empty = all
   std::vector<std::string> lifters;           // weights, a row each; the first one feeds the filter rows
-  std::vector<std::string> refiners;          // 3D h36m17 weights, a row per (lifter, refiner)
+  // 3D h36m17 weights: a row each on the first lifter's output; HANet models also get a row on
+  // every other lifter's output (the protocol table's "DG-Net + HANet").
+  std::vector<std::string> refiners;
   std::vector<std::string> filters{"one_euro", "savgol", "gaussian"};
   int threads = 0;                            // LibTorch threads and filter workers (0 = one per core)
   bool progress = true;
