@@ -35,7 +35,7 @@ struct DatasetArgs {
   int cameras_per_clip = 4;
   uint64_t seed = 0;
   double outlier_k = kOutlierK;
-  bool markdown = false, quiet = false;
+  bool markdown = false, quiet = false, swap_errors = false;
 };
 
 // Drops empty entries, so `--val ''` means "no validation split".
@@ -76,6 +76,8 @@ void add_dataset_command(CLI::App& app) {
   h36m->add_option("--lifter", a->lifter,
                    "Lifter weights: build 3D refinement pairs instead (the lifter's 3D on the detections vs root-relative "
                    "camera-frame ground truth, h36m17 mm)");
+  h36m->add_flag("--swap-errors", a->swap_errors,
+                 "With --lifter: training inputs = ground truth + another sequence's lifting error (docs/lifting.md)");
   h36m->add_flag("-q,--quiet", a->quiet, "No summary line");
   h36m->callback([a] {
     H36mBuildOptions o;
@@ -86,10 +88,13 @@ void add_dataset_command(CLI::App& app) {
     o.cameras = non_empty(a->cameras);
     o.actions = non_empty(a->actions);
     o.lifter = a->lifter;
+    o.swap_errors = a->swap_errors;
+    if (o.swap_errors && o.lifter.empty()) throw Error("--swap-errors", "only with --lifter");
     o.command_line = fmt::format("kinepose dataset build h36m --data {} --out {} --train '{}' --val '{}'{}", o.data_dir,
                                  o.out_dir, join(o.train), join(o.val), (o.cameras.empty() ? "" : " --cameras " + join(o.cameras)) +
                                      (o.actions.empty() ? "" : " --actions " + join(o.actions)) +
-                                     (o.lifter.empty() ? "" : " --lifter " + o.lifter));
+                                     (o.lifter.empty() ? "" : " --lifter " + o.lifter) +
+                                     (o.swap_errors ? " --swap-errors" : ""));
     print_summary(*a, o.out_dir, build_h36m_dataset(o));
   });
 

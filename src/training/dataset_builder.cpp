@@ -122,6 +122,33 @@ PosePairs load_h36m_pairs(const std::string& data_dir, const std::vector<std::st
   return pairs;
 }
 
+namespace {
+
+// input_i := target_i + (input_j - target_j)(t mod T_j) with j = i + n/2 (cyclic; pairs are sorted
+// by action then camera, so j is another action, not the same frames seen by another camera): every
+// sequence keeps its ground truth but gets the lifting error of another sequence, so the error no
+// longer tells which pose it belongs to (H36mBuildOptions::swap_errors).
+void swap_lifting_errors(PosePairs& pairs) {
+  const size_t n = pairs.size();
+  if (n < 2) return;
+  std::vector<std::vector<float>> errors(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& [in, tg] = pairs[i];
+    errors[i].resize(in.keypoints.size());
+    for (size_t k = 0; k < errors[i].size(); ++k) errors[i][k] = in.keypoints[k] - tg.keypoints[k];
+  }
+  for (size_t i = 0; i < n; ++i) {
+    auto& [in, tg] = pairs[i];
+    const std::vector<float>& e = errors[(i + n / 2) % n];
+    const size_t frame = static_cast<size_t>(tg.joints()) * tg.dims, frames_e = e.size() / frame;
+    for (int t = 0; t < tg.frames; ++t)
+      for (size_t k = 0; k < frame; ++k)
+        in.keypoints[t * frame + k] = tg.keypoints[t * frame + k] + e[(t % frames_e) * frame + k];
+  }
+}
+
+}  // namespace
+
 DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
   require_folder(o.data_dir);
   if (o.out_dir.empty()) throw Error("dataset", "no output folder (--out)");
@@ -157,6 +184,7 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
     const LifterConfig& lc = lifter->config();
     info["kind"] = "h36m_lifted";
     info["lifter"] = fs::absolute(o.lifter).lexically_normal().string();
+    info["swap_errors"] = o.swap_errors;
     info["input"] = fmt::format("Stacked-Hourglass detections lifted to 3D by the {} lifter, root-relative camera frame, "
                                 "{} {}", lc.arch, lc.out_skeleton, lc.units);
     info["target"] = fmt::format("ground truth in each camera's frame (R (P - T)), root-relative, {} {}", lc.out_skeleton,
@@ -187,6 +215,7 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
             target.fps = gt[i].fps;
             pairs.emplace_back(lifter->lift(det[i], det[i].name), std::move(target));
           }
+          if (o.swap_errors && split == "train") swap_lifting_errors(pairs);
         } else {
           pairs = load_h36m_pairs(o.data_dir, {s}, cameras, false, o.actions);
         }

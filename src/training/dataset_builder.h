@@ -49,6 +49,11 @@ struct H36mBuildOptions {
   // 3D outputs on the detections vs the root-relative camera-frame ground truth (h36m17, mm): the
   // training data of 3D refinement models.
   std::string lifter;
+  // With a lifter: each training sequence's input becomes its ground truth plus the lifting error
+  // of another sequence of the same subject (cyclic), so the error is decoupled from the pose and
+  // a refiner cannot learn pose-specific corrections that do not transfer to new subjects
+  // (docs/lifting.md). Validation pairs keep the real lifted outputs.
+  bool swap_errors = false;
   std::string command_line;          // recorded in dataset.json
   bool progress = true;
 };

@@ -261,7 +261,7 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
   LifterTrainConfig cfg = config;
   const std::string where = "train";
   cfg.validate(where);
-  if (cfg.model.fps == 0 && !train_in.empty()) cfg.model.fps = train_in.front().fps;
+  if (!train_in.empty() && train_in.front().fps > 0) cfg.model.fps = train_in.front().fps;  // the data's rate
   const LifterConfig& mc = cfg.model;
   hanet::set_threads(cfg.threads);
   const LiftData train = prepare(train_in, train_gt, mc, 0, "train");
