@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fixture_helpers.h"
+#include "hanet_test_helpers.h"
 #include "kinepose/error.h"
 #include "kinepose/npy.h"
 #include "kinepose/safetensors.h"
@@ -35,24 +36,7 @@ double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
 }
 
 using kinepose::testing::error_of;
-
-HanetConfig other_config() {
-  HanetConfig c;
-  c.joints = 16;
-  c.dims = 3;
-  c.skeleton = "mpii16";
-  c.sample_interval = 4;
-  c.q = 3;  // L = 13
-  c.hidden_dim = 32;
-  c.nheads = 2;
-  c.dim_feedforward = 48;
-  c.enc_layers = 2;
-  c.dec_layers = 4;
-  c.pre_norm = false;
-  c.activation = "gelu";
-  c.memory_mask = "masked";
-  return c;
-}
+using kinepose::testing::post_norm_config;
 
 }  // namespace
 
@@ -107,7 +91,7 @@ TEST(HanetParity, EvalIsDeterministicAndBatchIndependent) {
 }
 
 TEST(HanetModel, OtherConfigurationRunsWithRightShapesAndNames) {
-  const HanetConfig c = other_config();
+  const HanetConfig c = post_norm_config();
   hanet::Hanet model(c);
   model->eval();
   const at::Tensor x = at::randn({3, c.window(), c.input_dim()});
@@ -136,7 +120,7 @@ TEST(HanetModel, OtherConfigurationRunsWithRightShapesAndNames) {
 }
 
 TEST(HanetModel, TrainModeGivesGradientsToUsedParameters) {
-  HanetConfig c = other_config();
+  HanetConfig c = post_norm_config();
   c.dropout = 0.0;
   hanet::Hanet model(c);
   model->train();
@@ -180,7 +164,7 @@ TEST(HanetModel, RejectsImpossibleConfigurations) {
 }
 
 TEST(HanetWeights, SaveLoadRoundTripGivesIdenticalOutputs) {
-  const HanetConfig c = other_config();
+  const HanetConfig c = post_norm_config();
   hanet::Hanet model(c);
   model->eval();
   const std::string path = kinepose::testing::scratch_dir("hanet_weights_round_trip") + "/m.safetensors";

@@ -183,7 +183,7 @@ TEST(Lifting, WeightsKeepBatchNormStatisticsAndLiftLikeTraining) {
   ASSERT_EQ(out.frames, in[0].frames);
   EXPECT_EQ(out.skeleton->name, "h36m17");
   EXPECT_EQ(out.units, "mm");
-  const MetricsReport m = evaluate(out, lifter_rows_to_pose(lifter_target_rows(gt[0], c.model, "gt"), gt[0].frames, c.model));
+  const MetricsReport m = evaluate(out, lifter_target_pose(gt[0], c.model, "gt"));
   // The file's lifter scores what validation scored at the last epoch (BatchNorm running statistics
   // and standardisation are part of the file).
   EXPECT_NEAR(m.mpjpe.value, r.epochs.back().val_mpjpe, 1e-3);
@@ -245,18 +245,6 @@ BoneStats bone_stats(const PoseSequence& s) {
   return b;
 }
 
-// Mean over frames and joints of |second difference| (mm/frame^2): the sequence's own jitter.
-double own_jitter(const PoseSequence& s) {
-  double sum = 0;
-  for (int t = 1; t + 1 < s.frames; ++t)
-    for (int j = 0; j < s.joints(); ++j) {
-      double d = 0;
-      for (int k = 0; k < 3; ++k) d += std::pow(s.at(t + 1, j, k) - 2 * s.at(t, j, k) + s.at(t - 1, j, k), 2);
-      sum += std::sqrt(d);
-    }
-  return sum / ((s.frames - 2) * s.joints());
-}
-
 TEST(Lifting, LiftThenRefineGivesStableBones) {
   const std::string dir = scratch_dir("lift_refine");
   SynthOptions o;
@@ -286,7 +274,7 @@ TEST(Lifting, LiftThenRefineGivesStableBones) {
     sd_b += b.sd[i] / b.sd.size();
   }
   EXPECT_LE(sd_b, sd_a + 3.0) << "refinement should not make bone lengths less stable";
-  EXPECT_LT(own_jitter(refined[0]), 0.5 * own_jitter(lifted[0])) << "refinement should remove the per-frame jitter";
+  EXPECT_LT(jitter(refined[0]).value, 0.5 * jitter(lifted[0]).value) << "refinement should remove the per-frame jitter";
   // Plausible sizes: thigh and shin between 250 and 600 mm on average.
   const SkeletonPtr s = refined[0].skeleton;
   for (const char* joint : {"right_knee", "right_ankle", "left_knee", "left_ankle"}) {
@@ -325,7 +313,7 @@ TEST(Lifting, H36mPipelineOnASlice) {
   const PoseLifter lifter(find_model_file(default_lifter_file()));
   const PoseSequence out = lifter.lift(det[0], det[0].name);
   const LifterConfig& c = lifter.config();
-  const MetricsReport m = evaluate(out, lifter_rows_to_pose(lifter_target_rows(gt[0], c, "gt"), gt[0].frames, c));
+  const MetricsReport m = evaluate(out, lifter_target_pose(gt[0], c, "gt"));
   EXPECT_LT(m.mpjpe.value, 90.0);
   // The 3D refinement dataset builder writes lifted inputs and root-relative camera-frame targets.
   H36mBuildOptions b;

@@ -4,10 +4,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "kinepose/error.h"
 
 namespace kinepose::cli {
+
+std::optional<std::array<int, 2>> parse_image_size(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  int w = 0, h = 0;
+  char sep = 0, rest = 0;
+  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &sep, &h, &rest) != 3 || (sep != 'x' && sep != ',') || w < 1 || h < 1 ||
+      w > 100000 || h > 100000)
+    throw Error("--image-size", "expected WIDTHxHEIGHT (or WIDTH,HEIGHT) in pixels, e.g. 1000x1002, got '" + s + "'");
+  return std::array<int, 2>{w, h};
+}
 
 void InputOptions::add_to(CLI::App& cmd) {
   cmd.add_option("--in-format", format, "Input format (default: from the extension / folder contents)");

@@ -2,6 +2,8 @@
 // (-o, --format, --no-compress, --quiet) pose files.
 #pragma once
 
+#include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,10 @@ class App;
 }
 
 namespace kinepose::cli {
+
+// A `--image-size` value: "WIDTHxHEIGHT" or "WIDTH,HEIGHT" in pixels (1..100000); "" = none.
+// Throws Error("--image-size", ...) otherwise.
+std::optional<std::array<int, 2>> parse_image_size(const std::string& s);
 
 struct InputOptions {
   std::string format;

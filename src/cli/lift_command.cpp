@@ -5,9 +5,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cstdio>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.h"
@@ -29,15 +28,6 @@ struct LiftArgs {
   int stride = 0, threads = 0;
 };
 
-std::array<int, 2> parse_image_size(const std::string& s) {
-  int w = 0, h = 0;
-  char x = 0, rest = 0;
-  if (std::sscanf(s.c_str(), "%d%c%d%c", &w, &x, &h, &rest) != 3 || (x != ',' && x != 'x') || w < 1 || h < 1 ||
-      w > 100000 || h > 100000)
-    throw Error("--image-size", "'" + s + "' is not W,H (positive pixels, e.g. 1920,1080)");
-  return {w, h};
-}
-
 }  // namespace
 
 void add_lift_command(CLI::App& app) {
@@ -51,7 +41,7 @@ void add_lift_command(CLI::App& app) {
   cmd->add_option("--model", a->model,
                   "Lifter weights (.safetensors from `kinepose train` with \"task\": \"lift\"). Default: models/" +
                       default_lifter_file());
-  cmd->add_option("--image-size", a->image_size, "W,H of the video, for input files that do not record it");
+  cmd->add_option("--image-size", a->image_size, "WIDTHxHEIGHT (or W,H) of the video, for input files that do not record it");
   cmd->add_option("--stride", a->stride, "DG-Net window stride in frames (default: a third of the window)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(CLI::PositiveNumber);
@@ -59,8 +49,7 @@ void add_lift_command(CLI::App& app) {
 
   cmd->callback([a] {
     hanet::set_threads(a->threads);
-    std::optional<std::array<int, 2>> size;
-    if (!a->image_size.empty()) size = parse_image_size(a->image_size);
+    const std::optional<std::array<int, 2>> size = parse_image_size(a->image_size);
     const std::string model_path = a->model.empty() ? find_model_file(default_lifter_file()) : a->model;
     const PoseLifter lifter(model_path);  // fails before the input is read
     if (a->model.empty() && !a->out.quiet) fmt::print("model: {} (default lifter)\n", model_path);

@@ -26,20 +26,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::optional<std::array<int, 2>> parse_image_size(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  const auto x = s.find('x');
-  try {
-    if (x != std::string::npos) {
-      size_t a = 0, b = 0;
-      const int w = std::stoi(s.substr(0, x), &a), h = std::stoi(s.substr(x + 1), &b);
-      if (a == x && b == s.size() - x - 1 && w > 0 && h > 0) return std::array<int, 2>{w, h};
-    }
-  } catch (const std::exception&) {
-  }
-  throw Error("--image-size", "expected WIDTHxHEIGHT in pixels, e.g. 1000x1002, got '" + s + "'");
-}
-
 std::string model_skeleton_name(const HanetConfig& c) {
   return has_skeleton(c.skeleton) ? get_skeleton(c.skeleton)->name : c.skeleton;
 }

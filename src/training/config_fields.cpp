@@ -3,9 +3,17 @@
 
 #include <filesystem>
 
+#include "kinepose/fileutil.h"
+#include "util/yaml_json.h"
+
 namespace fs = std::filesystem;
 
 namespace kinepose {
+
+std::string config_file_text(const std::string& path) {
+  const std::string ext = extension_of(path);
+  return (ext == ".yaml" || ext == ".yml") ? yaml_file_to_json_text(path) : read_text_file(path);
+}
 
 nlohmann::json parse_config_object(const std::string& json_text, const std::string& where) {
   nlohmann::json j;

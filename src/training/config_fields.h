@@ -92,6 +92,8 @@ class ConfigFields {
 };
 
 
+// The text of a configuration file as JSON: YAML (.yaml / .yml) converted, anything else read as is.
+std::string config_file_text(const std::string& path);
 // The top-level object of a configuration's JSON text (Error naming `where` otherwise).
 nlohmann::json parse_config_object(const std::string& json_text, const std::string& where);
 // Checks the "task" field against the one this configuration kind has (`fallback` when absent).

@@ -210,10 +210,7 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
           load_h36m_lifting_pairs(o.data_dir, {s}, cameras, o.actions, det, gt);
           const LifterConfig& lc = lifter->config();
           for (size_t i = 0; i < det.size(); ++i) {
-            PoseSequence target = lifter_rows_to_pose(lifter_target_rows(gt[i], lc, gt[i].name), gt[i].frames, lc);
-            target.name = gt[i].name;
-            target.fps = gt[i].fps;
-            pairs.emplace_back(lifter->lift(det[i], det[i].name), std::move(target));
+            pairs.emplace_back(lifter->lift(det[i], det[i].name), lifter_target_pose(gt[i], lc, gt[i].name));
           }
           if (o.swap_errors && split == "train") swap_lifting_errors(pairs);
         } else {

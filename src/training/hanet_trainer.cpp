@@ -34,7 +34,6 @@
 #include "training/config_fields.h"
 #include "training/hanet_loss.h"
 #include "util/progress.h"
-#include "util/yaml_json.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -387,9 +386,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
 }
 
 TrainConfig load_train_config(const std::string& path) {
-  const std::string ext = extension_of(path);
-  const std::string text = (ext == ".yaml" || ext == ".yml") ? yaml_file_to_json_text(path) : read_text_file(path);
-  return parse_train_config(text, path, fs::path(path).parent_path().string());
+  return parse_train_config(config_file_text(path), path, fs::path(path).parent_path().string());
 }
 
 TrainResult train_hanet(const TrainConfig& config_in, const std::function<void(const EpochLog&)>& on_epoch) {

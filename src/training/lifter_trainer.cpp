@@ -28,7 +28,6 @@
 #include "models/lifting/pose_lifter.h"
 #include "training/config_fields.h"
 #include "util/progress.h"
-#include "util/yaml_json.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -138,17 +137,8 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
   return c;
 }
 
-namespace {
-
-std::string config_text(const std::string& path) {
-  const std::string ext = extension_of(path);
-  return (ext == ".yaml" || ext == ".yml") ? yaml_file_to_json_text(path) : read_text_file(path);
-}
-
-}  // namespace
-
 std::string training_task(const std::string& path) {
-  const json j = parse_config_object(config_text(path), path);
+  const json j = parse_config_object(config_file_text(path), path);
   if (!j.contains("task")) return "refine";
   if (!j["task"].is_string()) throw Error(path, "task: expected \"refine\" or \"lift\"");
   const std::string task = j["task"].get<std::string>();
@@ -157,7 +147,7 @@ std::string training_task(const std::string& path) {
 }
 
 LifterTrainConfig load_lifter_config(const std::string& path) {
-  return parse_lifter_config(config_text(path), path, fs::path(path).parent_path().string());
+  return parse_lifter_config(config_file_text(path), path, fs::path(path).parent_path().string());
 }
 
 void load_h36m_lifting_pairs(const std::string& h36m, const std::vector<std::string>& subjects,

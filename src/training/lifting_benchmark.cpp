@@ -38,12 +38,7 @@ std::string refiner_label(const HanetConfig& c) {
 // Root-relative ground truth of the lifters' output skeleton (what the lifters predict).
 Tracks root_relative(const Tracks& gt, const LifterConfig& c) {
   Tracks out;
-  for (const PoseSequence& g : gt) {
-    PoseSequence r = lifter_rows_to_pose(lifter_target_rows(g, c, g.name), g.frames, c);
-    r.name = g.name;
-    r.fps = g.fps;
-    out.push_back(std::move(r));
-  }
+  for (const PoseSequence& g : gt) out.push_back(lifter_target_pose(g, c, g.name));
   return out;
 }
 

@@ -69,6 +69,13 @@ PoseSequence lifter_rows_to_pose(const std::vector<float>& rows, int frames, con
   return out;
 }
 
+PoseSequence lifter_target_pose(const PoseSequence& gt3d, const LifterConfig& c, const std::string& where) {
+  PoseSequence out = lifter_rows_to_pose(lifter_target_rows(gt3d, c, where), gt3d.frames, c);
+  out.name = gt3d.name;
+  out.fps = gt3d.fps;
+  return out;
+}
+
 struct PoseLifter::Impl {
   lifting::Lifter model{nullptr};
   std::string path;

@@ -23,6 +23,9 @@ std::vector<float> lifter_input_rows(const PoseSequence& seq, const LifterConfig
 std::vector<float> lifter_target_rows(const PoseSequence& seq, const LifterConfig& c, const std::string& where);
 // Target rows -> a root-relative 3D sequence of the output skeleton (root at the origin).
 PoseSequence lifter_rows_to_pose(const std::vector<float>& rows, int frames, const LifterConfig& c);
+// 3D ground truth -> what the lifter predicts for it: root-relative (root at the origin), same
+// name and fps. Throws Error(where, ...) like lifter_target_rows.
+PoseSequence lifter_target_pose(const PoseSequence& gt3d, const LifterConfig& c, const std::string& where);
 
 struct LiftReport {
   int64_t frames = 0, windows = 0;  // windows: network evaluations of `window` frames (DG-Net)
