@@ -172,6 +172,28 @@ TEST(Lifting, DgNetOverfitsATinySyntheticSet) {
   EXPECT_LT(last, 0.35 * first) << "first epoch " << first << " mm, last " << last << " mm";
 }
 
+TEST(Lifting, InitContinuesFromAWeightsFile) {
+  Tracks in, gt;
+  tiny_set(in, gt);
+  LifterTrainConfig c = tiny_config("fcn", "lift_init_a", 64, 20);
+  c.batch_size = 8;
+  c.lr = 3e-3;
+  c.lr_decay = 1.0;
+  const LifterTrainResult a = train_lifter_on(c, in, gt, in, gt);
+  ASSERT_LT(a.epochs.back().val_mpjpe, 0.5 * a.epochs.front().val_mpjpe);
+  LifterTrainConfig more = tiny_config("fcn", "lift_init_b", 64, 1);
+  more.batch_size = 8;
+  more.lr = 1e-4;
+  more.init = a.last_path;
+  const LifterTrainResult b = train_lifter_on(more, in, gt, in, gt);
+  // One more epoch from the file is about where the file was, far from a fresh start's first epoch.
+  EXPECT_LT(b.epochs.front().val_mpjpe, 0.5 * a.epochs.front().val_mpjpe);
+  EXPECT_LT(b.epochs.front().val_mpjpe, 1.5 * a.epochs.back().val_mpjpe + 1.0);
+  LifterTrainConfig other = tiny_config("fcn", "lift_init_c", 32, 1);
+  other.init = a.last_path;
+  EXPECT_NE(error_of([&] { train_lifter_on(other, in, gt, in, gt); }).find("init"), std::string::npos);
+}
+
 TEST(Lifting, WeightsKeepBatchNormStatisticsAndLiftLikeTraining) {
   Tracks in, gt;
   tiny_set(in, gt);
@@ -188,6 +210,52 @@ TEST(Lifting, WeightsKeepBatchNormStatisticsAndLiftLikeTraining) {
   // and standardisation are part of the file).
   EXPECT_NEAR(m.mpjpe.value, r.epochs.back().val_mpjpe, 1e-3);
   for (int j = 0; j < 3; ++j) EXPECT_EQ(out.at(5, 0, j), 0.f);  // root at the origin
+}
+
+// x -> -x about the image centre (2D, image_size set) or the origin (3D), left/right joints swapped.
+PoseSequence mirrored(const PoseSequence& s) {
+  PoseSequence m = s;
+  const std::vector<int> flip = s.skeleton->flip_permutation();
+  const float w = s.dims == 2 ? static_cast<float>((*s.image_size)[0]) : 0.f;
+  for (int t = 0; t < s.frames; ++t)
+    for (int j = 0; j < s.joints(); ++j)
+      for (int d = 0; d < s.dims; ++d) m.at(t, j, d) = d == 0 ? w - s.at(t, flip[j], 0) : s.at(t, flip[j], d);
+  return m;
+}
+
+TEST(Lifting, FlipTestAveragingIsMirrorEquivariant) {
+  Tracks in, gt;
+  tiny_set(in, gt);
+  LifterTrainConfig c = tiny_config("fcn", "lift_flip", 32, 2);
+  c.batch_size = 8;
+  const LifterTrainResult r = train_lifter_on(c, in, gt, in, gt);
+  PoseLifter lifter(r.last_path);
+  EXPECT_FALSE(lifter.flip_test());  // as the file says (trained without flip_test)
+  const auto max_diff = [](const PoseSequence& a, const PoseSequence& b) {
+    float m = 0;
+    for (size_t i = 0; i < a.keypoints.size(); ++i) m = std::max(m, std::abs(a.keypoints[i] - b.keypoints[i]));
+    return m;
+  };
+  // One pass is not mirror-equivariant; the average of the pass and the mirrored pass is, exactly.
+  const PoseSequence plain = lifter.lift(in[0], "tiny"), plain_m = lifter.lift(mirrored(in[0]), "tiny mirrored");
+  EXPECT_GT(max_diff(mirrored(plain), plain_m), 1.0f);
+  lifter.set_flip_test(true);
+  const PoseSequence avg = lifter.lift(in[0], "tiny"), avg_m = lifter.lift(mirrored(in[0]), "tiny mirrored");
+  EXPECT_LT(max_diff(mirrored(avg), avg_m), 1e-2f);
+  EXPECT_GT(max_diff(avg, plain), 1e-3f);
+  // `kinepose lift --flip-test` / `--no-flip-test` override the file.
+  const std::string dir = scratch_dir("lift_flip_cli");
+  write_poses(dir + "/in.npz", in);
+  for (const char* flag : {"--flip-test", "--no-flip-test"}) {
+    const auto cli = run_cli("lift " + shell_quote(dir + "/in.npz") + " -o " + shell_quote(dir + "/out.npz") + " --model " +
+                             shell_quote(r.last_path) + " --threads 1 " + flag);
+    ASSERT_EQ(cli.exit_code, 0) << cli.output;
+    EXPECT_LT(max_diff(read_poses(dir + "/out.npz")[0], std::string(flag) == "--flip-test" ? avg : plain), 1e-3f) << flag;
+  }
+  // flip_test is part of the weights' metadata.
+  LifterConfig f = c.model;
+  f.flip_test = true;
+  EXPECT_TRUE(LifterConfig::from_metadata(f.to_metadata(), "w.safetensors").flip_test);
 }
 
 TEST(Lifting, BadInputGetsClearErrors) {

@@ -195,7 +195,11 @@ void add_lifting_subcommand(CLI::App& bench) {
   cmd->add_option("--refiners", o.refiners, "3D h36m17 refiners (HANet, SmoothNet, DeciWatch) on the first lifter's output; HANet ones on every lifter's")
       ->delimiter(',')
       ->check(CLI::ExistingFile);
-  cmd->add_option("--filters", o.filters, "Filters tuned on the first lifter's output")->delimiter(',')->capture_default_str();
+  cmd->add_option("--filters", o.filters, "Filters tuned on the first lifter's output ('none': no filter rows)")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_flag("--flip-rows", o.flip_rows,
+                "Also score every lifter with the other test-time flip averaging setting (docs/lifting.md)");
   cmd->add_option("--test-subjects", o.test_subjects, "Subjects of the table")->delimiter(',')->capture_default_str();
   cmd->add_option("--tune-subjects", o.tune_subjects, "Subjects the filter grids are tuned on")
       ->delimiter(',')
@@ -208,6 +212,7 @@ void add_lifting_subcommand(CLI::App& bench) {
   cmd->callback([a] {
     LiftingBenchmarkOptions o = a->options;
     o.progress = !a->no_progress;
+    if (o.filters == std::vector<std::string>{"none"}) o.filters.clear();
     const LiftingBenchmarkResult r = run_lifting_benchmark(o);
     std::cout << (a->json ? lifting_benchmark_json(r) : lifting_benchmark_markdown(r, o));
     std::cout.flush();

@@ -26,6 +26,7 @@ struct LiftArgs {
   OutputOptions out;
   InputOptions in;
   int stride = 0, threads = 0;
+  bool flip_test = false;
 };
 
 }  // namespace
@@ -45,13 +46,16 @@ void add_lift_command(CLI::App& app) {
   cmd->add_option("--stride", a->stride, "DG-Net window stride in frames (default: a third of the window)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)")->check(CLI::PositiveNumber);
+  CLI::Option* flip = cmd->add_flag("--flip-test,!--no-flip-test", a->flip_test,
+                                    "Average with the lift of the mirrored input (default: as the weights file says)");
   a->in.add_to(*cmd);
 
-  cmd->callback([a] {
+  cmd->callback([a, flip] {
     hanet::set_threads(a->threads);
     const std::optional<std::array<int, 2>> size = parse_image_size(a->image_size);
     const std::string model_path = a->model.empty() ? find_model_file(default_lifter_file()) : a->model;
-    const PoseLifter lifter(model_path);  // fails before the input is read
+    PoseLifter lifter(model_path);  // fails before the input is read
+    if (flip->count() > 0) lifter.set_flip_test(a->flip_test);
     if (a->model.empty() && !a->out.quiet) fmt::print("model: {} (default lifter)\n", model_path);
     Tracks tracks = read_poses(a->input, a->in.to_read_options());
     if (tracks.empty()) throw Error(a->input, "no pose sequences");

@@ -81,14 +81,14 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
   const ConfigFields f(j, where, "");
   f.only({"task", "preset", "model", "h36m", "train_subjects", "val_subjects", "cameras", "actions", "train", "val",
           "epochs", "batch_size", "lr", "lr_decay", "weight_decay", "loss", "frame_stride", "window_stride", "flip",
-          "val_max_frames", "max_steps_per_epoch", "seed", "threads", "out_dir", "progress"});
+          "val_max_frames", "max_steps_per_epoch", "seed", "threads", "out_dir", "progress", "init"});
   expect_task(f, "lift", "");
   LifterTrainConfig c;
   c.model = f.preset("preset", "fcn", LifterConfig::preset);
   if (f.has("model")) {
     const ConfigFields m = f.object("model", "an object of hyper-parameters");
     m.only({"in_skeleton", "out_skeleton", "root", "units", "fps", "dropout", "linear_size", "stages", "window",
-            "hidden", "blocks", "neighbours", "radius"});
+            "hidden", "blocks", "neighbours", "radius", "flip_test"});
     LifterConfig& h = c.model;
     m.get("in_skeleton", h.in_skeleton);
     m.get("out_skeleton", h.out_skeleton);
@@ -105,6 +105,7 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
     m.get("blocks", h.blocks);
     m.get("neighbours", h.neighbours);
     m.get("radius", h.radius);
+    m.get("flip_test", h.flip_test);
   }
   f.get("h36m", c.h36m);
   if (!c.h36m.empty()) {
@@ -126,6 +127,11 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
   f.get("frame_stride", c.frame_stride);
   f.get("window_stride", c.window_stride);
   f.get("flip", c.flip);
+  f.get("init", c.init);
+  if (!c.init.empty()) {
+    c.init = resolve_path(c.init, base_dir);
+    if (!fs::is_regular_file(c.init)) throw Error(c.init, "no such file (init in " + where + ")");
+  }
   f.get("val_max_frames", c.val_max_frames);
   f.get("max_steps_per_epoch", c.max_steps_per_epoch);
   f.get("seed", c.seed);
@@ -209,25 +215,6 @@ at::Tensor as_tensor(const std::vector<float>& v, int64_t cols) {
   return at::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size()) / cols, cols}, at::kFloat).clone();
 }
 
-// Column permutation and signs mirroring x (left/right joints swapped) of rows of `joints` x dims,
-// with joint `skip` absent from the rows when >= 0.
-void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& perm, std::vector<float>& sign) {
-  const std::vector<int> flip = s.flip_permutation();
-  std::vector<int> row_of(s.num_joints(), -1);
-  int r = 0;
-  for (int j = 0; j < s.num_joints(); ++j)
-    if (j != skip) row_of[j] = r++;
-  perm.clear();
-  sign.clear();
-  for (int j = 0; j < s.num_joints(); ++j) {
-    if (j == skip) continue;
-    for (int d = 0; d < dims; ++d) {
-      perm.push_back(static_cast<int64_t>(row_of[flip[j]]) * dims + d);
-      sign.push_back(d == 0 ? -1.f : 1.f);
-    }
-  }
-}
-
 double validate_mpjpe(lifting::Lifter& model, const LiftData& val, const LifterConfig& c) {
   if (val.start.empty()) return NAN;
   Evaluator ev;
@@ -236,7 +223,7 @@ double validate_mpjpe(lifting::Lifter& model, const LiftData& val, const LifterC
     const int64_t b = val.start[s], n = val.length[s];
     const std::vector<float> x(val.x.begin() + b * I, val.x.begin() + (b + n) * I);
     const std::vector<float> y(val.y.begin() + b * O, val.y.begin() + (b + n) * O);
-    const std::vector<float> p = lifting::lift_rows(model, x, n);
+    const std::vector<float> p = lifting::lift_rows(model, x, n, 0, nullptr, c.flip_test);
     ev.add(lifter_rows_to_pose(p, static_cast<int>(n), c), lifter_rows_to_pose(y, static_cast<int>(n), c),
            fmt::format("val {}", s));
   }
@@ -272,10 +259,24 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
     model->out_mean.copy_(Y.mean(0));
     model->out_std.copy_(Y.std(0).clamp_min(1e-6));
   }
+  if (!cfg.init.empty()) {
+    lifting::Lifter init = lifting::load_lifter(cfg.init);
+    auto arch_of = [](LifterConfig c) {  // what must match; dropout and flip_test may change
+      c.dropout = 0;
+      c.flip_test = false;
+      return c.to_metadata();
+    };
+    if (arch_of(init->config()) != arch_of(mc))
+      throw Error(cfg.init, "init: the lifter's architecture or skeletons differ from the configuration's model");
+    at::NoGradGuard g;
+    const auto src = init->named_parameters(), src_b = init->named_buffers();
+    for (auto& p : model->named_parameters()) p.value().copy_(src[p.key()]);
+    for (auto& b : model->named_buffers()) b.value().copy_(src_b[b.key()]);
+  }
   std::vector<int64_t> perm_in, perm_out;
   std::vector<float> sign_in, sign_out;
-  mirror_map(*get_skeleton(mc.in_skeleton), 2, -1, perm_in, sign_in);
-  mirror_map(*get_skeleton(mc.out_skeleton), 3, mc.root, perm_out, sign_out);
+  lifting::mirror_map(*get_skeleton(mc.in_skeleton), 2, -1, perm_in, sign_in);
+  lifting::mirror_map(*get_skeleton(mc.out_skeleton), 3, mc.root, perm_out, sign_out);
   const at::Tensor p_in = at::tensor(perm_in, at::kLong), p_out = at::tensor(perm_out, at::kLong);
   const at::Tensor s_in = at::tensor(sign_in), s_out = at::tensor(sign_out);
 

@@ -34,6 +34,10 @@ struct LifterTrainConfig {
   int frame_stride = 4;        // fcn: an epoch uses every frame_stride-th frame (the offset rotates)
   int window_stride = 0;       // dgnet: windows start every window_stride frames, random offset; 0 = window
   bool flip = false;           // dgnet/fcn: mirror half of the samples (x -> -x, left/right swapped)
+  // Start from these lifter weights (parameters, BatchNorm statistics and standardisation) instead
+  // of a fresh initialisation, e.g. to train a shipped lifter longer; its architecture and skeletons
+  // must equal `model`'s. The optimiser state starts fresh (set `lr` to continue a decay).
+  std::string init;
   int val_max_frames = 0;      // validation uses the first N frames of each sequence, 0 = all
   int max_steps_per_epoch = 0; // 0 = no limit
   uint64_t seed = 0;

@@ -21,6 +21,7 @@ struct LiftingBenchmarkOptions {
   // every other lifter's output (the protocol table's "DG-Net + HANet").
   std::vector<std::string> refiners;
   std::vector<std::string> filters{"one_euro", "savgol", "gaussian"};
+  bool flip_rows = false;                     // also a row per lifter with the other test-time flip setting
   int threads = 0;                            // LibTorch threads and filter workers (0 = one per core)
   bool progress = true;
 };

@@ -22,7 +22,7 @@ namespace {
 // Workspace roles: each is one tensor resized in place per use (storage kept between calls).
 enum Role {
   kS, kP, kN, kVol, kFeat, kX, kY, kQkv, kQkvH, kLogits, kProbs, kCtxH, kCtx, kTmp, kFf, kMem, kMemSeen, kSSeen,
-  kR, kIm, kTgt, kMemory, kKv, kKvH, kQc, kQcH, kOut, kRoles
+  kR, kIm, kTgt, kMemory, kKv, kKvH, kQc, kQcH, kOut, kEq, kEqH, kEin, kEkv, kEkvH, kRoles
 };
 
 struct Attn {
@@ -43,6 +43,13 @@ struct EncLevel {
   Ffn ff;
   at::Tensor projT, proj_b;  // unused for the last level
   at::Tensor offT;           // offset_refine as (width, d)
+  // Additive mask with unseen tokens: queries of every token, keys / values of the seen ones only
+  // (unseen keys are masked in the encoder): q_wT (w, w), q_bias (tokens, w), kv_wT (w, 2w),
+  // kv_bias (seen, 2w). Undefined when every token is seen or unseen tokens are skipped (masked).
+  at::Tensor q_wT, q_bias, kv_wT, kv_bias;
+  // Pre-norm last level: its output only feeds offset_refine, so the feed-forward's second linear
+  // and the offset are one (F, d) product (the bias term is in off_bsum). Undefined otherwise.
+  at::Tensor ff_offT;
 };
 struct DecLayer {
   Attn self_attn, cross;  // cross: q only; keys / values of every layer come from kv_wT
@@ -90,6 +97,7 @@ struct FastHanet::Impl {
   at::Tensor tok_idx, prev_idx, next_idx, seen_idx;  // seen_idx: seen frames among the tokens (additive)
   at::Tensor keep;                                    // (1, Lt, 1), additive only
   at::Tensor enc_mask, cross_mask;                    // (Lt, Lt); (1, 1, Lt) additive only
+  at::Tensor enc_mask_seen;                           // (Lt, Sn): enc_mask at the seen keys, additive only
   at::Tensor emb_wT, emb_b, a1, b1, a2, b2, a3, b3;
   std::vector<EncLevel> enc;
   at::Tensor off_bsum;
@@ -113,6 +121,7 @@ struct FastHanet::Impl {
   void self_attention(const at::Tensor& in, const Attn& a, int64_t B, int64_t T, int64_t w, const at::Tensor& mask);
   void attend(const at::Tensor& qh, const at::Tensor& kh, const at::Tensor& vh, const at::Tensor& mask, int64_t B,
               int64_t Lq, int64_t w, const Attn& a);
+  void encoder_attention(const at::Tensor& in, const EncLevel& e, int64_t B);
   void feedforward(const at::Tensor& in, const Ffn& f, int64_t rows, int64_t width);
 };
 
@@ -157,6 +166,8 @@ void FastHanet::Impl::derive() {
       for (int64_t j = 0; j < Lt; ++j)
         if (i == j || toks[j] % N != 0) m[i][j] = static_cast<float>(-inf);
   }
+  const bool split_kv = !masked && static_cast<int64_t>(seen.size()) < Lt;
+  enc_mask_seen = split_kv ? enc_mask.index_select(1, seen_idx).contiguous() : at::Tensor();
   if (!masked) {
     keep = at::zeros({1, Lt, 1}, fopts);
     cross_mask = at::zeros({1, 1, Lt}, fopts);
@@ -188,6 +199,13 @@ void FastHanet::Impl::derive() {
     e.width = c.level_width(i);
     const at::Tensor pe = sine_position_encoding(L, e.width).index_select(0, tok_idx);
     e.attn = self_attn_of(*layer.self_attn, pe, heads);
+    if (split_kv) {
+      const int64_t w = e.width;
+      e.q_wT = e.attn.in_wT.slice(1, 0, w).contiguous();
+      e.q_bias = e.attn.in_bias.slice(1, 0, w).contiguous();
+      e.kv_wT = e.attn.in_wT.slice(1, w, 3 * w).contiguous();
+      e.kv_bias = e.attn.in_bias.slice(1, w, 3 * w).index_select(0, seen_idx).contiguous();
+    }
     e.n1 = norm_of(layer.norm1);
     e.n2 = norm_of(layer.norm2);
     e.ff = ffn_of(layer.linear1, layer.linear2);
@@ -199,6 +217,10 @@ void FastHanet::Impl::derive() {
     auto off = tr.offset_refine[i]->as<torch::nn::Conv1dImpl>();
     e.offT = wt(off->weight).squeeze(-1).t();
     off_bsum = off_bsum + wt(off->bias);
+    if (c.pre_norm && i + 1 == c.enc_layers) {
+      e.ff_offT = at::matmul(e.ff.w2T, e.offT).contiguous();
+      off_bsum = off_bsum + at::matmul(e.ff.b2, e.offT);
+    }
     enc.push_back(std::move(e));
   }
   ej_wT = wt(tr.encoder_joints_embed->weight).t();
@@ -289,6 +311,30 @@ void FastHanet::Impl::self_attention(const at::Tensor& in, const Attn& a, int64_
          qkvh.select(0, 2).view({B * heads, T, hd}), mask, B, T, w, a);
 }
 
+// Encoder self-attention of `in` (B*Lt, w) at level `e` with the encoder mask; result in kTmp.
+void FastHanet::Impl::encoder_attention(const at::Tensor& in, const EncLevel& e, int64_t B) {
+  const int64_t w = e.width;
+  if (!e.q_wT.defined()) {
+    self_attention(in, e.attn, B, Lt, w, enc_mask);
+    return;
+  }
+  const int64_t hd = w / heads;
+  at::Tensor& q = b(kEq, {B * Lt, w});
+  at::mm_out(q, in, e.q_wT);
+  q.view({B, Lt, w}).add_(e.q_bias);
+  at::Tensor& qh = b(kEqH, {B, heads, Lt, hd});
+  qh.copy_(q.view({B, Lt, heads, hd}).permute({0, 2, 1, 3}));
+  at::Tensor& seen_in = b(kEin, {B, Sn, w});
+  at::index_select_out(seen_in, in.view({B, Lt, w}), 1, seen_idx);
+  at::Tensor& kv = b(kEkv, {B * Sn, 2 * w});
+  at::mm_out(kv, seen_in.view({B * Sn, w}), e.kv_wT);
+  kv.view({B, Sn, 2 * w}).add_(e.kv_bias);
+  at::Tensor& kvh = b(kEkvH, {2, B, heads, Sn, hd});
+  kvh.copy_(kv.view({B, Sn, 2, heads, hd}).permute({2, 0, 3, 1, 4}));
+  attend(qh.view({B * heads, Lt, hd}), kvh.select(0, 0).view({B * heads, Sn, hd}),
+         kvh.select(0, 1).view({B * heads, Sn, hd}), enc_mask_seen, B, Lt, w, e.attn);
+}
+
 // Feed-forward of `in` (rows, width); result in kTmp.
 void FastHanet::Impl::feedforward(const at::Tensor& in, const Ffn& f, int64_t rows, int64_t width) {
   at::Tensor& h = b(kFf, {rows, f.w1T.size(1)});
@@ -332,22 +378,29 @@ at::Tensor FastHanet::Impl::run(const at::Tensor& x) {
   at::addmm_out(e0, emb_b, vol.view({rows, 4 * C}), emb_wT);
   at::Tensor xs = e0;
   at::Tensor& mem = b(kMem, {rows, d});
+  mem.copy_(off_bsum.expand({rows, d}));
   for (size_t i = 0; i < enc.size(); ++i) {
     const EncLevel& e = enc[i];
     const int64_t w = e.width;
     if (c.pre_norm) {
-      self_attention(ln(xs, e.n1), e.attn, B, Lt, w, enc_mask);
+      encoder_attention(ln(xs, e.n1), e, B);
       xs.add_(buf[kTmp]);
-      feedforward(ln(xs, e.n2), e.ff, rows, w);
-      xs.add_(buf[kTmp]);
+      if (e.ff_offT.defined()) {  // last level: offset(xs + ff(xs)) without the (rows, w) ff output
+        at::Tensor& h = b(kFf, {rows, e.ff.w1T.size(1)});
+        at::addmm_out(h, e.ff.b1, ln(xs, e.n2), e.ff.w1T);
+        activate_(h, c.activation);
+        mem.addmm_(h, e.ff_offT);
+      } else {
+        feedforward(ln(xs, e.n2), e.ff, rows, w);
+        xs.add_(buf[kTmp]);
+      }
     } else {
-      self_attention(xs, e.attn, B, Lt, w, enc_mask);
+      encoder_attention(xs, e, B);
       xs = ln(buf[kTmp].add_(xs), e.n1);
       feedforward(xs, e.ff, rows, w);
       xs = ln(buf[kTmp].add_(xs), e.n2);
     }
-    if (i == 0) at::addmm_out(mem, off_bsum, xs, e.offT);
-    else mem.addmm_(xs, e.offT);
+    mem.addmm_(xs, e.offT);
     if (i + 1 < enc.size()) {  // the last level's projection is unused (published)
       const Role target = xs.is_same(buf[kX]) ? kY : kX;
       at::Tensor& next = b(target, {rows, 2 * w});

@@ -5,6 +5,10 @@
 //     keys are masked in the encoder, their memory is masked in the decoder, and the interpolation
 //     reads the encoder output at seen frames only), so the encoder, the memory and the decoder's
 //     keys/values run on the Q+1 seen frames only (about N x less encoder work);
+//   - with memory_mask = "additive" (published), every token is still a query of the encoder, but
+//     keys / values are computed at the seen frames only (unseen keys are masked in the encoder);
+//   - with pre-norm, the last encoder level's output only feeds its offset_refine, so that level's
+//     feed-forward output projection and the offset are one (F, d) product (folded weights);
 //   - the encoder head (encoder_joints_embed) runs at seen frames only, the last level's projection
 //     and the pre-norm encoder_norm.* are skipped, dropout is gone (inference);
 //   - position encodings are folded into per-token q/k biases, 1/sqrt(head dim) into the q weights,

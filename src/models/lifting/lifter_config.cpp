@@ -47,6 +47,7 @@ std::map<std::string, std::string> LifterConfig::to_metadata() const {
   m["units"] = units;
   m["fps"] = metadata_number(fps);
   m["dropout"] = metadata_number(dropout);
+  m["flip_test"] = flip_test ? "true" : "false";
   if (arch == "fcn") {
     m["linear_size"] = std::to_string(linear_size);
     m["stages"] = std::to_string(stages);
@@ -75,6 +76,7 @@ LifterConfig LifterConfig::from_metadata(const std::map<std::string, std::string
   metadata_get(m, "units", c.units);
   metadata_get(m, "fps", c.fps, where);
   metadata_get(m, "dropout", c.dropout, where);
+  metadata_get(m, "flip_test", c.flip_test, where);
   metadata_get(m, "linear_size", c.linear_size, where);
   metadata_get(m, "stages", c.stages, where);
   metadata_get(m, "window", c.window, where);

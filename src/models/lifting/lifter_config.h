@@ -31,6 +31,10 @@ struct LifterConfig {
   std::string units = "mm";
   double fps = 50.0;                    // of the training data (dgnet windows are in frames)
   double dropout = 0.5;
+  // Test-time flip averaging: also lift the mirrored input (x -> -x, left/right joints swapped),
+  // mirror that output back and average the two (Martinez et al. / VideoPose3D's test-time
+  // augmentation). A property of the weights file; `kinepose lift --flip-test` overrides it.
+  bool flip_test = false;
   // fcn
   int linear_size = 1024;
   int stages = 2;

@@ -200,51 +200,85 @@ void save_lifter(const std::string& path, Lifter& model) {
 
 namespace kinepose::lifting {
 
-std::vector<float> lift_rows(Lifter& model, const std::vector<float>& rows, int64_t frames, int stride,
-                             int64_t* windows) {
+void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& perm, std::vector<float>& sign) {
+  const std::vector<int> flip = s.flip_permutation();
+  std::vector<int> row_of(s.num_joints(), -1);
+  int r = 0;
+  for (int j = 0; j < s.num_joints(); ++j)
+    if (j != skip) row_of[j] = r++;
+  perm.clear();
+  sign.clear();
+  for (int j = 0; j < s.num_joints(); ++j) {
+    if (j == skip) continue;
+    for (int d = 0; d < dims; ++d) {
+      perm.push_back(static_cast<int64_t>(row_of[flip[j]]) * dims + d);
+      sign.push_back(d == 0 ? -1.f : 1.f);
+    }
+  }
+}
+
+namespace {
+
+// Standardised input (frames x I) -> standardised output (frames x O), one pass.
+at::Tensor lift_pass(Lifter& model, const at::Tensor& x, int stride, int64_t* windows) {
   const LifterConfig& c = model->config();
-  const int64_t I = c.in_values(), O = c.out_values();
-  if (frames < 1) throw Error("lift", "empty sequence (0 frames)");
-  if (static_cast<int64_t>(rows.size()) != frames * I)
-    throw Error("lift", fmt::format("{} values do not make {} frames of {}", rows.size(), frames, I));
-  c10::InferenceMode guard;
-  const bool was_training = model->is_training();
-  model->eval();
-  at::Tensor x = at::from_blob(const_cast<float*>(rows.data()), {frames, I}, at::kFloat);
-  x = (x - model->in_mean) / model->in_std;
-  at::Tensor y;
-  int64_t n_windows = 0;
+  const int64_t I = c.in_values(), O = c.out_values(), frames = x.size(0);
   if (c.arch == "fcn") {
     std::vector<at::Tensor> parts;
     for (int64_t s = 0; s < frames; s += 8192) {
       const int64_t n = std::min<int64_t>(8192, frames - s);
       parts.push_back(model->forward(x.narrow(0, s, n).unsqueeze(0)).squeeze(0));
     }
-    y = at::cat(parts, 0);
-  } else {
-    const int64_t W = c.window, S = stride > 0 ? stride : std::max<int64_t>(1, W / 3);
-    if (S > W) throw Error("--stride", fmt::format("{} exceeds the window of {} frames", S, W));
-    at::Tensor xp = x;
-    if (frames < W) xp = at::cat({x, x.narrow(0, frames - 1, 1).expand({W - frames, I})}, 0);
-    const int64_t F = xp.size(0);
-    const std::vector<int64_t> starts = hanet::window_starts(F, W, S);  // the refinement's stitching rule
-    at::Tensor sum = at::zeros({F, O}), count = at::zeros({F, 1});
-    const int64_t batch = 64;
-    for (size_t b = 0; b < starts.size(); b += batch) {
-      std::vector<at::Tensor> wins;
-      for (size_t k = b; k < std::min(starts.size(), b + batch); ++k) wins.push_back(xp.narrow(0, starts[k], W));
-      const at::Tensor out = model->forward(at::stack(wins));
-      for (size_t k = 0; k < wins.size(); ++k) {
-        sum.narrow(0, starts[b + k], W).add_(out[static_cast<int64_t>(k)]);
-        count.narrow(0, starts[b + k], W).add_(1);
-      }
-    }
-    n_windows = static_cast<int64_t>(starts.size());
-    y = (sum / count).narrow(0, 0, frames);
+    if (windows) *windows = 0;
+    return at::cat(parts, 0);
   }
-  y = (y * model->out_std + model->out_mean).contiguous();
+  const int64_t W = c.window, S = stride > 0 ? stride : std::max<int64_t>(1, W / 3);
+  if (S > W) throw Error("--stride", fmt::format("{} exceeds the window of {} frames", S, W));
+  at::Tensor xp = x;
+  if (frames < W) xp = at::cat({x, x.narrow(0, frames - 1, 1).expand({W - frames, I})}, 0);
+  const int64_t F = xp.size(0);
+  const std::vector<int64_t> starts = hanet::window_starts(F, W, S);  // the refinement's stitching rule
+  at::Tensor sum = at::zeros({F, O}), count = at::zeros({F, 1});
+  const int64_t batch = 64;
+  for (size_t b = 0; b < starts.size(); b += batch) {
+    std::vector<at::Tensor> wins;
+    for (size_t k = b; k < std::min(starts.size(), b + batch); ++k) wins.push_back(xp.narrow(0, starts[k], W));
+    const at::Tensor out = model->forward(at::stack(wins));
+    for (size_t k = 0; k < wins.size(); ++k) {
+      sum.narrow(0, starts[b + k], W).add_(out[static_cast<int64_t>(k)]);
+      count.narrow(0, starts[b + k], W).add_(1);
+    }
+  }
+  if (windows) *windows = static_cast<int64_t>(starts.size());
+  return (sum / count).narrow(0, 0, frames);
+}
+
+}  // namespace
+
+std::vector<float> lift_rows(Lifter& model, const std::vector<float>& rows, int64_t frames, int stride,
+                             int64_t* windows, bool flip) {
+  const LifterConfig& c = model->config();
+  const int64_t I = c.in_values();
+  if (frames < 1) throw Error("lift", "empty sequence (0 frames)");
+  if (static_cast<int64_t>(rows.size()) != frames * I)
+    throw Error("lift", fmt::format("{} values do not make {} frames of {}", rows.size(), frames, I));
+  c10::InferenceMode guard;
+  const bool was_training = model->is_training();
+  model->eval();
+  const at::Tensor x = at::from_blob(const_cast<float*>(rows.data()), {frames, I}, at::kFloat);
+  at::Tensor y = lift_pass(model, (x - model->in_mean) / model->in_std, stride, windows) * model->out_std + model->out_mean;
+  if (flip) {
+    std::vector<int64_t> perm_in, perm_out;
+    std::vector<float> sign_in, sign_out;
+    mirror_map(*get_skeleton(c.in_skeleton), 2, -1, perm_in, sign_in);
+    mirror_map(*get_skeleton(c.out_skeleton), 3, c.root, perm_out, sign_out);
+    const at::Tensor xm = x.index_select(1, at::tensor(perm_in, at::kLong)) * at::tensor(sign_in);
+    const at::Tensor ym =
+        lift_pass(model, (xm - model->in_mean) / model->in_std, stride, nullptr) * model->out_std + model->out_mean;
+    y = (y + ym.index_select(1, at::tensor(perm_out, at::kLong)) * at::tensor(sign_out)) * 0.5;
+  }
+  y = y.contiguous();
   if (was_training) model->train();
-  if (windows) *windows = n_windows;
   return std::vector<float>(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
 }
 

@@ -10,6 +10,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
+#include "kinepose/skeleton.h"
 #include "models/lifting/lifter_config.h"
 
 namespace kinepose::lifting {
@@ -112,12 +113,18 @@ void save_lifter(const std::string& path, Lifter& model);  // atomic
 
 namespace kinepose::lifting {
 
+// Column permutation and signs that mirror rows of `s`'s joints x `dims` (x -> -x, every left/right
+// pair swapped), with joint `skip` absent from the rows when >= 0. An involution: applying it twice
+// gives the rows back. Used for flip augmentation in training and flip averaging at test time.
+void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& perm, std::vector<float>& sign);
+
 // Model input rows (frames x in_values, lifter_input_rows) -> output rows (frames x out_values,
 // root-relative in the data's units), in inference mode: FCN in chunks of frames, DG-Net over
 // windows of config().window frames starting every `stride` frames (0 = window / 3), the last one
 // ending at the last frame, overlapping outputs averaged; shorter input is padded with its last
-// frame. `windows` (optional) receives the number of DG-Net windows.
+// frame. `windows` (optional) receives the number of DG-Net windows (of one pass). `flip`: average
+// with the mirrored pass (LifterConfig::flip_test).
 std::vector<float> lift_rows(Lifter& model, const std::vector<float>& rows, int64_t frames, int stride = 0,
-                             int64_t* windows = nullptr);
+                             int64_t* windows = nullptr, bool flip = false);
 
 }  // namespace kinepose::lifting

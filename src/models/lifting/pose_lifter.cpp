@@ -79,17 +79,21 @@ PoseSequence lifter_target_pose(const PoseSequence& gt3d, const LifterConfig& c,
 struct PoseLifter::Impl {
   lifting::Lifter model{nullptr};
   std::string path;
+  bool flip = false;
 };
 
 PoseLifter::PoseLifter(const std::string& weights_path) : impl_(std::make_unique<Impl>()) {
   impl_->model = lifting::load_lifter(weights_path);
   impl_->path = weights_path;
+  impl_->flip = impl_->model->config().flip_test;
 }
 
 PoseLifter::~PoseLifter() = default;
 
 const LifterConfig& PoseLifter::config() const { return impl_->model->config(); }
 const std::string& PoseLifter::path() const { return impl_->path; }
+bool PoseLifter::flip_test() const { return impl_->flip; }
+void PoseLifter::set_flip_test(bool on) { impl_->flip = on; }
 
 PoseSequence PoseLifter::lift(const PoseSequence& track, const std::string& where, LiftReport* report, int stride) const {
   const LifterConfig& c = config();
@@ -98,7 +102,7 @@ PoseSequence PoseLifter::lift(const PoseSequence& track, const std::string& wher
   const int64_t filled = hanet::fill_missing_joints(in, nullptr, where);
   const std::vector<float> rows = lifter_input_rows(in, c, where);
   int64_t windows = 0;
-  const std::vector<float> out_rows = lifting::lift_rows(impl_->model, rows, in.frames, stride, &windows);
+  const std::vector<float> out_rows = lifting::lift_rows(impl_->model, rows, in.frames, stride, &windows, impl_->flip);
   PoseSequence out = lifter_rows_to_pose(out_rows, in.frames, c);
   out.name = track.name;
   out.fps = track.fps;

@@ -41,6 +41,9 @@ class PoseLifter {
 
   const LifterConfig& config() const;
   const std::string& path() const;
+  // Test-time flip averaging (LifterConfig::flip_test); starts as the weights file says.
+  bool flip_test() const;
+  void set_flip_test(bool on);
   // One 2D track -> its 3D (name, fps, track id kept; units = the lifter's). `where` names the
   // input in errors. stride: DG-Net window stride, 0 = a third of the window.
   PoseSequence lift(const PoseSequence& track, const std::string& where, LiftReport* report = nullptr,
