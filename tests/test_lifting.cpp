@@ -194,12 +194,18 @@ TEST(Lifting, InitContinuesFromAWeightsFile) {
   EXPECT_NE(error_of([&] { train_lifter_on(other, in, gt, in, gt); }).find("init"), std::string::npos);
 }
 
+// A 32-wide FCN trained for two epochs (batch 8) on tiny_set, which `in` / `gt` receive.
+LifterTrainResult tiny_fcn(const std::string& name, Tracks& in, Tracks& gt, LifterTrainConfig& c) {
+  tiny_set(in, gt);
+  c = tiny_config("fcn", name, 32, 2);
+  c.batch_size = 8;
+  return train_lifter_on(c, in, gt, in, gt);
+}
+
 TEST(Lifting, WeightsKeepBatchNormStatisticsAndLiftLikeTraining) {
   Tracks in, gt;
-  tiny_set(in, gt);
-  LifterTrainConfig c = tiny_config("fcn", "lift_weights", 32, 2);
-  c.batch_size = 8;
-  const LifterTrainResult r = train_lifter_on(c, in, gt, in, gt);
+  LifterTrainConfig c;
+  const LifterTrainResult r = tiny_fcn("lift_weights", in, gt, c);
   const PoseLifter lifter(r.last_path);
   const PoseSequence out = lifter.lift(in[0], "tiny");
   ASSERT_EQ(out.frames, in[0].frames);
@@ -225,10 +231,8 @@ PoseSequence mirrored(const PoseSequence& s) {
 
 TEST(Lifting, FlipTestAveragingIsMirrorEquivariant) {
   Tracks in, gt;
-  tiny_set(in, gt);
-  LifterTrainConfig c = tiny_config("fcn", "lift_flip", 32, 2);
-  c.batch_size = 8;
-  const LifterTrainResult r = train_lifter_on(c, in, gt, in, gt);
+  LifterTrainConfig c;
+  const LifterTrainResult r = tiny_fcn("lift_flip", in, gt, c);
   PoseLifter lifter(r.last_path);
   EXPECT_FALSE(lifter.flip_test());  // as the file says (trained without flip_test)
   const auto max_diff = [](const PoseSequence& a, const PoseSequence& b) {
