@@ -224,3 +224,15 @@ TEST(HanetConvertTool, ContradictionsFailWithoutWritingOutput) {
   for (const auto& e : std::filesystem::directory_iterator(dir))  // no temporary left behind
     EXPECT_EQ(e.path().filename().string().rfind(".convert_hanet.", 0), std::string::npos) << e.path();
 }
+
+// bench/hanet_pytorch_reference.py (the plain-PyTorch HANet timed side by side with kinepose in
+// docs/benchmarks.md) computes what the authors' model computed: the fixture's outputs within 1e-4.
+TEST(HanetPytorchReference, ReproducesTheFixtures) {
+  KINEPOSE_REQUIRE_FIXTURE("hanet-public/weights.safetensors");
+  if (!python_has("torch")) GTEST_SKIP() << kPython << " lacks torch (Debian: python3-torch)";
+  const std::string script = std::string(KINEPOSE_SOURCE_DIR) + "/bench/hanet_pytorch_reference.py";
+  const ShellResult r = run(std::string(kPython) + " " + shell_quote(script) + " --check-fixture " +
+                            shell_quote(fixture_path("hanet-public")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("PASS"), std::string::npos) << r.output;
+}
