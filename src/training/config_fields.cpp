@@ -10,6 +10,26 @@ namespace fs = std::filesystem;
 
 namespace kinepose {
 
+void check_training_fields(const std::string& where, const std::function<void()>& validate_model, int epochs,
+                           int batch_size, double lr, double lr_decay, double weight_decay, int max_steps_per_epoch,
+                           int threads, const std::string& out_dir) {
+  auto fail = [&](const std::string& field, const std::string& what) { throw Error(where, field + ": " + what); };
+  try {
+    validate_model();
+  } catch (const Error& e) {
+    throw Error(where, "model: " + e.detail());
+  }
+  if (epochs < 1 || epochs > 1'000'000) fail("epochs", fmt::format("{} is not in [1, 1000000]", epochs));
+  if (batch_size < 1 || batch_size > 65536) fail("batch_size", fmt::format("{} is not in [1, 65536]", batch_size));
+  if (!(lr > 0) || !std::isfinite(lr)) fail("lr", "must be > 0");
+  if (!(lr_decay > 0) || lr_decay > 10) fail("lr_decay", "must be in (0, 10]");
+  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) fail("weight_decay", "must be >= 0");
+  if (max_steps_per_epoch < 0) fail("max_steps_per_epoch", "must be >= 0");
+  if (threads < 0 || threads > 4096) fail("threads", "must be in [0, 4096]");
+  if (out_dir.empty()) fail("out_dir", "must not be empty");
+}
+
+
 std::string config_file_text(const std::string& path) {
   const std::string ext = extension_of(path);
   return (ext == ".yaml" || ext == ".yml") ? yaml_file_to_json_text(path) : read_text_file(path);

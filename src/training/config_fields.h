@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -67,6 +68,17 @@ class ConfigFields {
     if (!j.is_string()) fail(key, "expected a string");
     v = j.get<std::string>();
   }
+  void get(const char* key, std::vector<std::string>& v) const {
+    if (!has(key)) return;
+    const nlohmann::json& j = obj_.at(key);
+    if (!j.is_array()) fail(key, "expected a list of strings");
+    std::vector<std::string> out;
+    for (const auto& e : j) {
+      if (!e.is_string()) fail(key, "expected a list of strings");
+      out.push_back(e.get<std::string>());
+    }
+    v = std::move(out);
+  }
   // The nested object under `key` (an Error unless it is one), its fields prefixed "key.".
   ConfigFields object(const char* key, const std::string& what) const {
     if (!has(key) || !raw(key).is_object()) fail(key, "expected " + what);
@@ -91,6 +103,12 @@ class ConfigFields {
   std::string where_, prefix_;
 };
 
+
+// The checks every trainer's configuration shares: `validate_model` (its Error becomes "model: ..."),
+// then the ranges of the optimisation fields. Throws Error(where, "<field>: ...").
+void check_training_fields(const std::string& where, const std::function<void()>& validate_model, int epochs,
+                           int batch_size, double lr, double lr_decay, double weight_decay, int max_steps_per_epoch,
+                           int threads, const std::string& out_dir);
 
 // The text of a configuration file as JSON: YAML (.yaml / .yml) converted, anything else read as is.
 std::string config_file_text(const std::string& path);

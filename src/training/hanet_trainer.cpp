@@ -274,29 +274,18 @@ json metadata_json(const HanetConfig& c) {
 
 void TrainConfig::validate(const std::string& where) const {
   auto fail = [&](const std::string& field, const std::string& what) { throw Error(where, field + ": " + what); };
-  try {
-    model.validate();
-  } catch (const Error& e) {
-    throw Error(where, "model: " + e.detail());
-  }
+  check_training_fields(where, [this] { model.validate(); }, epochs, batch_size, lr, lr_decay, weight_decay,
+                        max_steps_per_epoch, threads, out_dir);
   if (train.empty()) fail("train", "no training pairs");
-  if (epochs < 1 || epochs > 1'000'000) fail("epochs", fmt::format("{} is not in [1, 1000000]", epochs));
-  if (batch_size < 1 || batch_size > 65536) fail("batch_size", fmt::format("{} is not in [1, 65536]", batch_size));
-  if (!(lr > 0) || !std::isfinite(lr)) fail("lr", "must be > 0");
-  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) fail("weight_decay", "must be >= 0");
   if (!(warmup_epochs >= 0) || warmup_epochs > 1e6) fail("warmup_epochs", "must be >= 0");
-  if (!(lr_decay > 0) || lr_decay > 10) fail("lr_decay", "must be in (0, 10]");
   if (!(loss_lambda >= 0) || !std::isfinite(loss_lambda)) fail("loss.lambda", "must be >= 0");
   if (!(loss_w_encoder >= 0) || !std::isfinite(loss_w_encoder)) fail("loss.w_encoder", "must be >= 0");
   if (!(loss_w_accel >= 0) || !std::isfinite(loss_w_accel)) fail("loss.w_accel", "must be >= 0");
-  if (threads < 0 || threads > 4096) fail("threads", "must be in [0, 4096]");
   if (!(augment.scale >= 0) || augment.scale >= 0.9) fail("augment.scale", "must be in [0, 0.9)");
   if (!(augment.rotate_deg >= 0) || augment.rotate_deg > 180) fail("augment.rotate_deg", "must be in [0, 180]");
   if ((augment.flip || augment.scale > 0 || augment.rotate_deg > 0) && model.dims != 2 && model.dims != 3)
     fail("augment", fmt::format("needs 2D or 3D poses, the model has dims = {}", model.dims));
-  if (max_steps_per_epoch < 0) fail("max_steps_per_epoch", "must be >= 0");
   if (val_stride < 0 || val_stride > model.window()) fail("val_stride", fmt::format("must be in [0, L = {}]", model.window()));
-  if (out_dir.empty()) fail("out_dir", "must not be empty");
 }
 
 TrainConfig parse_train_config(const std::string& json_text, const std::string& where, const std::string& base_dir) {

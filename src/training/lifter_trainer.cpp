@@ -39,42 +39,15 @@ namespace kinepose {
 
 void LifterTrainConfig::validate(const std::string& where) const {
   auto fail = [&](const std::string& field, const std::string& what) { throw Error(where, field + ": " + what); };
-  try {
-    model.validate();
-  } catch (const Error& e) {
-    throw Error(where, "model: " + e.detail());
-  }
+  check_training_fields(where, [this] { model.validate(); }, epochs, batch_size, lr, lr_decay, weight_decay,
+                        max_steps_per_epoch, threads, out_dir);
   if (h36m.empty() && train.empty()) fail("h36m", "give the Human3.6M folder (h36m) or training pairs (train)");
   if (!h36m.empty() && !train.empty()) fail("train", "give either h36m or train pairs, not both");
-  if (epochs < 1 || epochs > 1'000'000) fail("epochs", fmt::format("{} is not in [1, 1000000]", epochs));
-  if (batch_size < 1 || batch_size > 65536) fail("batch_size", fmt::format("{} is not in [1, 65536]", batch_size));
-  if (!(lr > 0) || !std::isfinite(lr)) fail("lr", "must be > 0");
-  if (!(lr_decay > 0) || lr_decay > 10) fail("lr_decay", "must be in (0, 10]");
-  if (!(weight_decay >= 0) || !std::isfinite(weight_decay)) fail("weight_decay", "must be >= 0");
   if (!loss.empty() && loss != "mse" && loss != "mpjpe") fail("loss", "'" + loss + "' is not one of mse, mpjpe");
   if (frame_stride < 1 || frame_stride > 10000) fail("frame_stride", "must be in [1, 10000]");
   if (window_stride < 0 || window_stride > 10000) fail("window_stride", "must be in [0, 10000]");
   if (val_max_frames < 0) fail("val_max_frames", "must be >= 0");
-  if (max_steps_per_epoch < 0) fail("max_steps_per_epoch", "must be >= 0");
-  if (threads < 0 || threads > 4096) fail("threads", "must be in [0, 4096]");
-  if (out_dir.empty()) fail("out_dir", "must not be empty");
 }
-
-namespace {
-
-std::vector<std::string> string_list(const ConfigFields& f, const char* key) {
-  std::vector<std::string> out;
-  if (!f.has(key)) return out;
-  const json& j = f.raw(key);
-  if (!j.is_array()) f.fail(key, "expected a list of strings");
-  for (const auto& v : j) {
-    if (!v.is_string()) f.fail(key, "expected a list of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-}  // namespace
 
 LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::string& where, const std::string& base_dir) {
   const json j = parse_config_object(json_text, where);
@@ -112,10 +85,10 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
     c.h36m = resolve_path(c.h36m, base_dir);
     if (!fs::is_directory(c.h36m)) throw Error(c.h36m, "no such folder (h36m in " + where + ")");
   }
-  if (f.has("train_subjects")) c.train_subjects = string_list(f, "train_subjects");
-  if (f.has("val_subjects")) c.val_subjects = string_list(f, "val_subjects");
-  c.cameras = string_list(f, "cameras");
-  c.actions = string_list(f, "actions");
+  f.get("train_subjects", c.train_subjects);
+  f.get("val_subjects", c.val_subjects);
+  f.get("cameras", c.cameras);
+  f.get("actions", c.actions);
   if (f.has("train")) c.train = parse_train_pairs(f.raw("train"), "train", where, base_dir);
   if (f.has("val")) c.val = parse_train_pairs(f.raw("val"), "val", where, base_dir);
   f.get("epochs", c.epochs);
