@@ -86,6 +86,13 @@ TEST(DatasetBuilder, H36mCliErrorsLeaveNoOutput) {
   EXPECT_NE(missing.output.find("no_such_folder"), std::string::npos) << missing.output;
   EXPECT_EQ(std::count(missing.output.begin(), missing.output.end(), '\n'), 1) << missing.output;
   EXPECT_FALSE(fs::exists(out));
+  for (const char* fold : {" --fold-lifter S8", " --fold-lifter =w.safetensors", " --fold-lifter S8=a --fold-lifter S8=b"}) {
+    auto f = run_cli("dataset build h36m --out " + shell_quote(out) + " --lifter x.safetensors" + fold);
+    EXPECT_EQ(f.exit_code, 1) << fold << ": " << f.output;
+    EXPECT_NE(f.output.find("--fold-lifter"), std::string::npos) << f.output;
+    EXPECT_EQ(std::count(f.output.begin(), f.output.end(), '\n'), 1) << f.output;
+    EXPECT_FALSE(fs::exists(out));
+  }
   KINEPOSE_REQUIRE_DATA("h36m_sh");
   auto bad = run_cli("dataset build h36m --data " + shell_quote(data_path("h36m_sh")) + " --out " + shell_quote(out) +
                      " --train S99 --val S9 --cameras 54138969");

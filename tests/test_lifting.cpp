@@ -405,6 +405,31 @@ TEST(Lifting, H36mPipelineOnASlice) {
   EXPECT_EQ(in[0].dims, 3);
   EXPECT_NEAR(evaluate(in[0], tg[0]).mpjpe.value, m.mpjpe.value, 1e-3);
   EXPECT_EQ(tg[0].at(10, 0, 0), 0.f);
+
+  // Out-of-fold inputs: the training subject is lifted by its fold lifter (here the DG-Net weights),
+  // the validation subject still by --lifter.
+  const PoseLifter other(find_model_file("lifter_dgnet_mpii16_h36m17.safetensors"));
+  b.out_dir = scratch_dir("lift_dataset_folds") + "/out";
+  b.fold_lifters = {{"S8", other.path()}};
+  build_h36m_dataset(b);
+  Tracks det8, gt8;
+  load_h36m_lifting_pairs(testing::data_path("h36m_sh"), {"S8"}, {"54138969"}, {"Walking_1"}, det8, gt8);
+  const Tracks in8 = read_poses(b.out_dir + "/train/input/S8_54138969.npz");
+  ASSERT_EQ(in8.size(), 1u);
+  const PoseSequence want8 = other.lift(det8[0], det8[0].name);
+  EXPECT_LT(evaluate(in8[0], want8).mpjpe.value, 1e-3);
+  EXPECT_GT(evaluate(in8[0], lifter.lift(det8[0], det8[0].name)).mpjpe.value, 1.0);
+  EXPECT_NEAR(evaluate(read_poses(b.out_dir + "/val/input/S9_54138969.npz")[0], tg[0]).mpjpe.value, m.mpjpe.value, 1e-3);
+  // A fold lifter for a subject that is not in the training split is refused before any work.
+  b.out_dir = scratch_dir("lift_dataset_folds_bad") + "/out";
+  b.fold_lifters = {{"S9", other.path()}};
+  try {
+    build_h36m_dataset(b);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a training subject"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(b.out_dir));
 }
 
 }  // namespace
@@ -416,12 +441,19 @@ namespace {
 TEST(Lifting, BenchLiftingTableOnASlice) {
   KINEPOSE_REQUIRE_DATA("h36m_sh/h36m_sh2d_mpii16_px_int16.npz");
   const std::string lifter = find_model_file(default_lifter_file());
+  // Two refiner files with the same name (two training runs' best.safetensors) are told apart by folder.
+  const std::string dir = testing::scratch_dir("bench_lifting_names");
+  for (const char* run : {"/run_a", "/run_b"}) {
+    std::filesystem::create_directories(dir + run);
+    std::filesystem::copy_file(find_model_file("hanet_3d_h36m17.safetensors"), dir + run + "/best.safetensors");
+  }
   const auto r = testing::run_cli("bench lifting --data " + testing::shell_quote(testing::data_path("h36m_sh")) +
                                   " --lifters " + testing::shell_quote(lifter) + " --refiners " +
-                                  testing::shell_quote(find_model_file("hanet_3d_h36m17.safetensors")) +
+                                  testing::shell_quote(dir + "/run_a/best.safetensors," + dir + "/run_b/best.safetensors") +
                                   " --filters gaussian --actions Walking_1 --cameras 54138969 --threads 1 --no-progress");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  for (const char* row : {"| FCN (per frame) |", "| FCN + gaussian (tuned) |", "| FCN + HANet |"})
+  for (const char* row : {"| FCN (per frame) |", "| FCN + gaussian (tuned) |", "| FCN + HANet | run_a/best.safetensors |",
+                          "| FCN + HANet | run_b/best.safetensors |"})
     EXPECT_NE(r.output.find(row), std::string::npos) << row << "\n" << r.output;
   // A 2D refiner is refused with the reason.
   const auto bad = testing::run_cli("bench lifting --data " + testing::shell_quote(testing::data_path("h36m_sh")) +

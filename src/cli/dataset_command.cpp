@@ -1,5 +1,5 @@
 // `kinepose dataset ...`: training-pair builders and the fitted detector-noise model.
-//   dataset build h36m  [--data DIR] --out DIR [--train S1,..] [--val S9] [--cameras C,..] [--actions A,..] [--lifter W]
+//   dataset build h36m  [--data DIR] --out DIR [--train S1,..] [--val S9] [--cameras C,..] [--actions A,..] [--lifter W [--fold-lifter S=W ..]]
 //   dataset build penn  [--data DIR] --noise MODEL.json --out DIR [--seed S]
 //   dataset build mocap --data FILE_OR_FOLDER --noise MODEL.json --out DIR [--cameras-per-clip K] [--seed S]
 //   dataset fit-noise   [--data DIR] [--subjects S1,..] -o MODEL.json
@@ -30,7 +30,7 @@ std::string join(const std::vector<std::string>& v) {
 
 struct DatasetArgs {
   std::string data, out, noise, model, lifter;
-  std::vector<std::string> train{"S1", "S5", "S6", "S7", "S8"}, val{"S9"}, cameras, actions;
+  std::vector<std::string> train{"S1", "S5", "S6", "S7", "S8"}, val{"S9"}, cameras, actions, fold_lifters;
   std::vector<std::string> fit_subjects{"S1", "S5", "S6", "S7", "S8"}, report_subjects{"S9"};
   int cameras_per_clip = 4;
   uint64_t seed = 0;
@@ -78,6 +78,9 @@ void add_dataset_command(CLI::App& app) {
                    "camera-frame ground truth, h36m17 mm)");
   h36m->add_flag("--swap-errors", a->swap_errors,
                  "With --lifter: training inputs = ground truth + another sequence's lifting error (docs/lifting.md)");
+  h36m->add_option("--fold-lifter", a->fold_lifters,
+                   "With --lifter: SUBJECT=WEIGHTS, lift that training subject with a lifter trained without it "
+                   "(out-of-fold inputs; repeat per subject)");
   h36m->add_flag("-q,--quiet", a->quiet, "No summary line");
   h36m->callback([a] {
     H36mBuildOptions o;
@@ -90,11 +93,20 @@ void add_dataset_command(CLI::App& app) {
     o.lifter = a->lifter;
     o.swap_errors = a->swap_errors;
     if (o.swap_errors && o.lifter.empty()) throw Error("--swap-errors", "only with --lifter");
+    std::string folds;
+    for (const auto& f : a->fold_lifters) {
+      const size_t eq = f.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
+        throw Error("--fold-lifter", "expected SUBJECT=WEIGHTS, got '" + f + "'");
+      if (!o.fold_lifters.emplace(f.substr(0, eq), f.substr(eq + 1)).second)
+        throw Error("--fold-lifter", "subject " + f.substr(0, eq) + " given twice");
+      folds += " --fold-lifter " + f;
+    }
     o.command_line = fmt::format("kinepose dataset build h36m --data {} --out {} --train '{}' --val '{}'{}", o.data_dir,
                                  o.out_dir, join(o.train), join(o.val), (o.cameras.empty() ? "" : " --cameras " + join(o.cameras)) +
                                      (o.actions.empty() ? "" : " --actions " + join(o.actions)) +
                                      (o.lifter.empty() ? "" : " --lifter " + o.lifter) +
-                                     (o.swap_errors ? " --swap-errors" : ""));
+                                     (o.swap_errors ? " --swap-errors" : "") + folds);
     print_summary(*a, o.out_dir, build_h36m_dataset(o));
   });
 

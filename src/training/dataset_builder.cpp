@@ -180,13 +180,27 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
   if (!o.actions.empty()) info["actions"] = o.actions;
   std::unique_ptr<PoseLifter> lifter;
   if (!o.lifter.empty()) lifter = std::make_unique<PoseLifter>(o.lifter);  // fails before any heavy work
+  std::map<std::string, std::unique_ptr<PoseLifter>> fold_lifters;
+  if (!o.fold_lifters.empty() && !lifter) throw Error("dataset", "out-of-fold lifters need --lifter (used for the other subjects)");
+  for (const auto& [subject, path] : o.fold_lifters) {
+    if (std::find(o.train.begin(), o.train.end(), subject) == o.train.end())
+      throw Error(path, "out-of-fold lifter given for '" + subject + "', which is not a training subject (" + join(o.train) + ")");
+    auto fl = std::make_unique<PoseLifter>(path);
+    const LifterConfig &a = fl->config(), &b = lifter->config();
+    if (a.in_skeleton != b.in_skeleton || a.out_skeleton != b.out_skeleton || a.units != b.units)
+      throw Error(path, fmt::format("lifts {} -> {} {}, but --lifter lifts {} -> {} {}", a.in_skeleton, a.out_skeleton,
+                                    a.units, b.in_skeleton, b.out_skeleton, b.units));
+    info["fold_lifters"][subject] = fs::absolute(path).lexically_normal().string();
+    fold_lifters[subject] = std::move(fl);
+  }
   if (lifter) {
     const LifterConfig& lc = lifter->config();
     info["kind"] = "h36m_lifted";
     info["lifter"] = fs::absolute(o.lifter).lexically_normal().string();
     info["swap_errors"] = o.swap_errors;
-    info["input"] = fmt::format("Stacked-Hourglass detections lifted to 3D by the {} lifter, root-relative camera frame, "
-                                "{} {}", lc.arch, lc.out_skeleton, lc.units);
+    info["input"] = fmt::format("Stacked-Hourglass detections lifted to 3D by the {} lifter{}, root-relative camera frame, "
+                                "{} {}", lc.arch, fold_lifters.empty() ? "" : " (listed training subjects: by fold_lifters, "
+                                "lifters trained without them)", lc.out_skeleton, lc.units);
     info["target"] = fmt::format("ground truth in each camera's frame (R (P - T)), root-relative, {} {}", lc.out_skeleton,
                                  lc.units);
   } else {
@@ -209,8 +223,10 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
           Tracks det, gt;
           load_h36m_lifting_pairs(o.data_dir, {s}, cameras, o.actions, det, gt);
           const LifterConfig& lc = lifter->config();
+          const auto fold = split == "train" ? fold_lifters.find(s) : fold_lifters.end();
+          const PoseLifter& by = fold != fold_lifters.end() ? *fold->second : *lifter;
           for (size_t i = 0; i < det.size(); ++i) {
-            pairs.emplace_back(lifter->lift(det[i], det[i].name), lifter_target_pose(gt[i], lc, gt[i].name));
+            pairs.emplace_back(by.lift(det[i], det[i].name), lifter_target_pose(gt[i], lc, gt[i].name));
           }
           if (o.swap_errors && split == "train") swap_lifting_errors(pairs);
         } else {

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,11 @@ struct H36mBuildOptions {
   // a refiner cannot learn pose-specific corrections that do not transfer to new subjects
   // (docs/lifting.md). Validation pairs keep the real lifted outputs.
   bool swap_errors = false;
+  // With a lifter: training subject -> weights of a lifter trained without that subject (k-fold,
+  // models/configs/lifter_fcn_fold_*.json). That subject's inputs are lifted by it instead of
+  // `lifter`, so a refiner trains on errors like those it meets on unseen subjects: a lifter is far
+  // more accurate on its own training subjects (docs/lifting.md). Keys must be training subjects.
+  std::map<std::string, std::string> fold_lifters;
   std::string command_line;          // recorded in dataset.json
   bool progress = true;
 };

@@ -66,6 +66,16 @@ Tracks lift_all(const PoseLifter& lifter, const Tracks& det, ProgressBar* bar) {
   return out;
 }
 
+// A model file's name for the table's "setting" column: the file name, or "folder/file name" when
+// another listed file has the same name (e.g. several training runs' best.safetensors).
+std::string file_setting(const std::string& path, const std::vector<std::string>& all) {
+  const fs::path p(path);
+  for (const std::string& other : all)
+    if (other != path && fs::path(other).filename() == p.filename())
+      return (p.parent_path().filename() / p.filename()).string();
+  return p.filename().string();
+}
+
 }  // namespace
 
 LiftingBenchmarkResult run_lifting_benchmark(const LiftingBenchmarkOptions& o) {
@@ -149,7 +159,7 @@ LiftingBenchmarkResult run_lifting_benchmark(const LiftingBenchmarkOptions& o) {
         if (o.progress) bar.advance();
       }
       res.rows.push_back(score(lifter_label(lifters[li]->config()) + " + " + refiner_label(refiners[ri]->config()),
-                               fs::path(o.refiners[ri]).filename().string(), out, gt, seconds_since(t0)));
+                               file_setting(o.refiners[ri], o.refiners), out, gt, seconds_since(t0)));
     }
   bar.finish();
   return res;
