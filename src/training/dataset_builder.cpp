@@ -187,9 +187,10 @@ DatasetSummary build_h36m_dataset(const H36mBuildOptions& o) {
       throw Error(path, "out-of-fold lifter given for '" + subject + "', which is not a training subject (" + join(o.train) + ")");
     auto fl = std::make_unique<PoseLifter>(path);
     const LifterConfig &a = fl->config(), &b = lifter->config();
-    if (a.in_skeleton != b.in_skeleton || a.out_skeleton != b.out_skeleton || a.units != b.units)
-      throw Error(path, fmt::format("lifts {} -> {} {}, but --lifter lifts {} -> {} {}", a.in_skeleton, a.out_skeleton,
-                                    a.units, b.in_skeleton, b.out_skeleton, b.units));
+    if (a.in_skeleton != b.in_skeleton || a.out_skeleton != b.out_skeleton || a.units != b.units || a.root != b.root)
+      throw Error(path, fmt::format("lifts {} -> {} {} (root joint {}), but --lifter lifts {} -> {} {} (root joint {})",
+                                    a.in_skeleton, a.out_skeleton, a.units, a.root, b.in_skeleton, b.out_skeleton,
+                                    b.units, b.root));
     info["fold_lifters"][subject] = fs::absolute(path).lexically_normal().string();
     fold_lifters[subject] = std::move(fl);
   }

@@ -246,12 +246,7 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
     for (auto& p : model->named_parameters()) p.value().copy_(src[p.key()]);
     for (auto& b : model->named_buffers()) b.value().copy_(src_b[b.key()]);
   }
-  std::vector<int64_t> perm_in, perm_out;
-  std::vector<float> sign_in, sign_out;
-  lifting::mirror_map(*get_skeleton(mc.in_skeleton), 2, -1, perm_in, sign_in);
-  lifting::mirror_map(*get_skeleton(mc.out_skeleton), 3, mc.root, perm_out, sign_out);
-  const at::Tensor p_in = at::tensor(perm_in, at::kLong), p_out = at::tensor(perm_out, at::kLong);
-  const at::Tensor s_in = at::tensor(sign_in), s_out = at::tensor(sign_out);
+  const lifting::RowMirror mirror(mc);
 
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(cfg.lr).weight_decay(cfg.weight_decay));
   fs::create_directories(cfg.out_dir);
@@ -300,8 +295,8 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
       at::Tensor yb = Y.index_select(0, idx).view({n, W, O});
       if (cfg.flip) {
         const at::Tensor m = (at::rand({n, 1, 1}) < 0.5);
-        xb = at::where(m, xb.index_select(2, p_in) * s_in, xb);
-        yb = at::where(m, yb.index_select(2, p_out) * s_out, yb);
+        xb = at::where(m, mirror.input(xb), xb);
+        yb = at::where(m, mirror.output(yb), yb);
       }
       const at::Tensor pred = model->forward((xb - model->in_mean) / model->in_std);
       const at::Tensor target = (yb - model->out_mean) / model->out_std;

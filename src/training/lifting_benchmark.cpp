@@ -116,13 +116,13 @@ LiftingBenchmarkResult run_lifting_benchmark(const LiftingBenchmarkOptions& o) {
     const std::string label =
         lifter_label(c) + (c.arch == "fcn" ? " (per frame" : fmt::format(" ({}-frame windows", c.window));
     const auto flip_note = [](bool on) { return on ? ", flip-averaged)" : ")"; };
-    res.rows.push_back(score(label + flip_note(l->flip_test()), fs::path(l->path()).filename().string(), lifted.back(), gt,
+    res.rows.push_back(score(label + flip_note(l->flip_test()), file_setting(l->path(), o.lifters), lifted.back(), gt,
                              seconds_since(t0)));
     if (o.flip_rows) {  // the other test-time flip setting, for comparison (the file's own setting feeds the rest)
       l->set_flip_test(!l->flip_test());
       const auto t1 = Clock::now();
       const Tracks other = lift_all(*l, det, nullptr);
-      res.rows.push_back(score(label + flip_note(l->flip_test()), fs::path(l->path()).filename().string(), other, gt,
+      res.rows.push_back(score(label + flip_note(l->flip_test()), file_setting(l->path(), o.lifters), other, gt,
                                seconds_since(t1)));
       l->set_flip_test(!l->flip_test());
     }

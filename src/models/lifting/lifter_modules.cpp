@@ -200,6 +200,10 @@ void save_lifter(const std::string& path, Lifter& model) {
 
 namespace kinepose::lifting {
 
+namespace {
+
+// Column permutation and signs that mirror rows of `s`'s joints x `dims`, with joint `skip` absent
+// from the rows when >= 0.
 void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& perm, std::vector<float>& sign) {
   const std::vector<int> flip = s.flip_permutation();
   std::vector<int> row_of(s.num_joints(), -1);
@@ -217,10 +221,28 @@ void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& per
   }
 }
 
+}  // namespace
+
+RowMirror::RowMirror(const LifterConfig& c) {
+  std::vector<int64_t> perm;
+  std::vector<float> sign;
+  mirror_map(*get_skeleton(c.in_skeleton), 2, -1, perm, sign);
+  in_perm = at::tensor(perm, at::kLong);
+  in_sign = at::tensor(sign);
+  mirror_map(*get_skeleton(c.out_skeleton), 3, c.root, perm, sign);
+  out_perm = at::tensor(perm, at::kLong);
+  out_sign = at::tensor(sign);
+}
+
+at::Tensor RowMirror::input(const at::Tensor& x) const { return x.index_select(x.dim() - 1, in_perm) * in_sign; }
+at::Tensor RowMirror::output(const at::Tensor& y) const { return y.index_select(y.dim() - 1, out_perm) * out_sign; }
+
 namespace {
 
-// Standardised input (frames x I) -> standardised output (frames x O), one pass.
-at::Tensor lift_pass(Lifter& model, const at::Tensor& x, int stride, int64_t* windows) {
+// Input rows (frames x I, data units) -> output rows (frames x O, data units), one pass; the model
+// works on standardised values.
+at::Tensor lift_pass(Lifter& model, const at::Tensor& raw, int stride, int64_t* windows) {
+  const at::Tensor x = (raw - model->in_mean) / model->in_std;
   const LifterConfig& c = model->config();
   const int64_t I = c.in_values(), O = c.out_values(), frames = x.size(0);
   if (c.arch == "fcn") {
@@ -230,7 +252,7 @@ at::Tensor lift_pass(Lifter& model, const at::Tensor& x, int stride, int64_t* wi
       parts.push_back(model->forward(x.narrow(0, s, n).unsqueeze(0)).squeeze(0));
     }
     if (windows) *windows = 0;
-    return at::cat(parts, 0);
+    return at::cat(parts, 0) * model->out_std + model->out_mean;
   }
   const int64_t W = c.window, S = stride > 0 ? stride : std::max<int64_t>(1, W / 3);
   if (S > W) throw Error("--stride", fmt::format("{} exceeds the window of {} frames", S, W));
@@ -250,7 +272,7 @@ at::Tensor lift_pass(Lifter& model, const at::Tensor& x, int stride, int64_t* wi
     }
   }
   if (windows) *windows = static_cast<int64_t>(starts.size());
-  return (sum / count).narrow(0, 0, frames);
+  return (sum / count).narrow(0, 0, frames) * model->out_std + model->out_mean;
 }
 
 }  // namespace
@@ -266,16 +288,10 @@ std::vector<float> lift_rows(Lifter& model, const std::vector<float>& rows, int6
   const bool was_training = model->is_training();
   model->eval();
   const at::Tensor x = at::from_blob(const_cast<float*>(rows.data()), {frames, I}, at::kFloat);
-  at::Tensor y = lift_pass(model, (x - model->in_mean) / model->in_std, stride, windows) * model->out_std + model->out_mean;
+  at::Tensor y = lift_pass(model, x, stride, windows);
   if (flip) {
-    std::vector<int64_t> perm_in, perm_out;
-    std::vector<float> sign_in, sign_out;
-    mirror_map(*get_skeleton(c.in_skeleton), 2, -1, perm_in, sign_in);
-    mirror_map(*get_skeleton(c.out_skeleton), 3, c.root, perm_out, sign_out);
-    const at::Tensor xm = x.index_select(1, at::tensor(perm_in, at::kLong)) * at::tensor(sign_in);
-    const at::Tensor ym =
-        lift_pass(model, (xm - model->in_mean) / model->in_std, stride, nullptr) * model->out_std + model->out_mean;
-    y = (y + ym.index_select(1, at::tensor(perm_out, at::kLong)) * at::tensor(sign_out)) * 0.5;
+    const RowMirror mirror(c);
+    y = (y + mirror.output(lift_pass(model, mirror.input(x), stride, nullptr))) * 0.5;
   }
   y = y.contiguous();
   if (was_training) model->train();

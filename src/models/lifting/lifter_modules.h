@@ -10,7 +10,6 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
-#include "kinepose/skeleton.h"
 #include "models/lifting/lifter_config.h"
 
 namespace kinepose::lifting {
@@ -113,10 +112,18 @@ void save_lifter(const std::string& path, Lifter& model);  // atomic
 
 namespace kinepose::lifting {
 
-// Column permutation and signs that mirror rows of `s`'s joints x `dims` (x -> -x, every left/right
-// pair swapped), with joint `skip` absent from the rows when >= 0. An involution: applying it twice
-// gives the rows back. Used for flip augmentation in training and flip averaging at test time.
-void mirror_map(const Skeleton& s, int dims, int skip, std::vector<int64_t>& perm, std::vector<float>& sign);
+// Mirroring of a lifter's rows (x -> -x, every left/right pair swapped), along the last dimension:
+// input rows (2D joints of in_skeleton) and output rows (3D joints of out_skeleton but the root).
+// Involutions: applying one twice gives the rows back. Used for flip augmentation in training and
+// flip averaging at test time.
+struct RowMirror {
+  explicit RowMirror(const LifterConfig& c);
+  at::Tensor input(const at::Tensor& x) const;
+  at::Tensor output(const at::Tensor& y) const;
+
+ private:
+  at::Tensor in_perm, in_sign, out_perm, out_sign;
+};
 
 // Model input rows (frames x in_values, lifter_input_rows) -> output rows (frames x out_values,
 // root-relative in the data's units), in inference mode: FCN in chunks of frames, DG-Net over
