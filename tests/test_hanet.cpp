@@ -143,6 +143,9 @@ TEST(HanetModel, RejectsImpossibleConfigurations) {
   c.memory_mask = "sometimes";
   EXPECT_NE(error_of([&] { c.validate(); }).find("memory_mask"), std::string::npos);
   c = HanetConfig();
+  c.correction = "static";
+  EXPECT_NE(error_of([&] { c.validate(); }).find("correction"), std::string::npos);
+  c = HanetConfig();
   c.enc_layers = 20;
   EXPECT_NE(error_of([&] { c.validate(); }).find("enc_layers"), std::string::npos);
   // Metadata contradictions.
@@ -156,6 +159,13 @@ TEST(HanetModel, RejectsImpossibleConfigurations) {
   m["input_dim"] = "51";
   EXPECT_NE(error_of([&] { HanetConfig::from_metadata(m, "w.safetensors"); }).find("input_dim"), std::string::npos);
   m = HanetConfig().to_metadata();
+  m["correction"] = "static";
+  EXPECT_NE(error_of([&] { HanetConfig::from_metadata(m, "w.safetensors"); }).find("correction"), std::string::npos);
+  m = HanetConfig().to_metadata();
+  EXPECT_EQ(m.count("correction"), 0u);  // published files have no such field: full
+  c = HanetConfig();
+  c.correction = "temporal";
+  EXPECT_EQ(HanetConfig::from_metadata(c.to_metadata(), "w.safetensors").correction, "temporal");
   m.erase("nheads");
   EXPECT_NE(error_of([&] { HanetConfig::from_metadata(m, "w.safetensors"); }).find("'nheads' is missing"), std::string::npos);
   // Wrong input shape.

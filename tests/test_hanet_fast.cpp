@@ -1,6 +1,6 @@
 // The fast HANet inference path (hanet_fast.h) against the reference forward (HanetImpl::forward) on
 // random weights and inputs: several configurations (compact, pre/post norm, additive and masked
-// memory mask, different N / Q / d / levels / activations), batch 1 and 7, buffer reuse across
+// memory mask, different N / Q / d / levels / activations, full and temporal correction), batch 1 and 7, buffer reuse across
 // batch sizes, and HanetRefiner's routing (fast by default, RefineOptions::reference on request).
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -70,6 +70,11 @@ std::vector<Case> cases() {
   n2.pre_norm = false;
   n2.memory_mask = "masked";
   out.push_back({"n2_post_norm_masked", n2});
+  HanetConfig t = compact;  // correction = temporal, both memory masks
+  t.correction = "temporal";
+  out.push_back({"compact_temporal", t});
+  n2.correction = "temporal";
+  out.push_back({"n2_post_norm_masked_temporal", n2});
   return out;
 }
 
@@ -153,5 +158,28 @@ TEST(HanetFast, RefinerUsesFastPathAndCanForceReference) {
     double m = 0;
     for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - b[i]));
     EXPECT_LE(m, 1e-4);
+  }
+}
+
+TEST(HanetFast, TemporalCorrectionKeepsTheWindowMean) {
+  // correction = temporal: the output's mean over the window equals the mean of the input's seen
+  // frames linearly interpolated to every frame (what the model would output with zero corrections);
+  // with full correction it does not.
+  for (const char* corr : {"temporal", "full"}) {
+    SCOPED_TRACE(corr);
+    HanetConfig c;
+    c.q = 4;
+    c.correction = corr;
+    hanet::Hanet model = random_model(c, 11);
+    const at::Tensor x = at::randn({3, c.window(), c.input_dim()}) * 0.5;
+    const at::Tensor seen = x.slice(1, 0, c.window(), c.sample_interval).transpose(1, 2).contiguous();
+    const at::Tensor interp =
+        at::upsample_linear1d(seen, at::IntArrayRef{c.window()}, true, c10::nullopt).transpose(1, 2);
+    hanet::FastHanet fast(model);
+    const at::Tensor got = fast.forward(x).clone();
+    const double d = max_abs_diff(got.mean(1), interp.mean(1));
+    if (std::string(corr) == "temporal") EXPECT_LE(d, 1e-5);
+    else EXPECT_GT(d, 1e-3);
+    EXPECT_GT(max_abs_diff(got, interp), 1e-2);  // it does change the motion
   }
 }

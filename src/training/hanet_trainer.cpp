@@ -301,7 +301,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
     const ConfigFields m = f.object("model", "an object of hyper-parameters");
     m.only({"joints", "dims", "skeleton", "input_normalization", "fps", "sample_interval", "q", "hidden_dim", "nheads",
             "dim_feedforward", "enc_layers", "dec_layers", "pre_norm", "dropout", "activation", "interp",
-            "memory_mask", "window", "arch", "refine_stride", "post_sigma"});
+            "memory_mask", "correction", "window", "arch", "refine_stride", "post_sigma"});
     HanetConfig& h = c.model;
     m.get("arch", h.arch);
     m.get("skeleton", h.skeleton);
@@ -323,6 +323,7 @@ TrainConfig parse_train_config(const std::string& json_text, const std::string& 
     m.get("activation", h.activation);
     m.get("interp", h.interp);
     m.get("memory_mask", h.memory_mask);
+    m.get("correction", h.correction);
     m.get("refine_stride", h.refine_stride);
     m.get("post_sigma", h.post_sigma);
     if (m.has("window")) {  // SmoothNet: the window length itself (N = 1, Q = L - 1)

@@ -35,6 +35,11 @@ at::Tensor depthwise(const at::Tensor& z, const torch::nn::Conv1d& conv) {
 
 }  // namespace
 
+at::Tensor seen_mean_weights(int64_t seen, int64_t length) {
+  const at::Tensor basis = at::eye(seen, at::TensorOptions().dtype(at::kFloat)).unsqueeze(0);  // (1, Q+1, Q+1)
+  return at::upsample_linear1d(basis, at::IntArrayRef{length}, true, c10::nullopt).mean(2).view({1, seen, 1});
+}
+
 at::Tensor sine_position_encoding(int64_t length, int64_t width) {
   // Float32 throughout, as the published PositionEmbeddingSine_1D (normalize=True, scale 2*pi).
   const int64_t f = width / 2;
@@ -225,6 +230,7 @@ TransformerImpl::TransformerImpl(const HanetConfig& c) : c_(c) {
 
 Output TransformerImpl::forward(const at::Tensor& x) {
   const int64_t n = c_.sample_interval, L = c_.window(), C = c_.input_dim();
+  const bool temporal = c_.correction == "temporal";
   const auto fopts = x.options();
   const auto iopts = at::TensorOptions().dtype(at::kLong).device(x.device());
 
@@ -262,10 +268,14 @@ Output TransformerImpl::forward(const at::Tensor& x) {
   mem = mem / static_cast<double>(levels_.size());
 
   // 5. Refined seen poses.
-  const at::Tensor r = encoder_joints_embed->forward(mem) + s;
+  // "temporal" correction: zero interpolated window mean (weights of the seen frames in it).
+  const at::Tensor seen_idx = at::arange(0, L, n, iopts);
+  at::Tensor de = encoder_joints_embed->forward(mem);
+  if (temporal)
+    de = de - (de.index_select(1, seen_idx) * seen_mean_weights(seen_idx.size(0), L).to(x.device())).sum(1, true);
+  const at::Tensor r = de + s;
 
   // 6. Recovery: align-corners linear interpolation between seen frames.
-  const at::Tensor seen_idx = at::arange(0, L, n, iopts);
   const at::Tensor at_seen = r.index_select(1, seen_idx).transpose(1, 2).contiguous();  // (B, C, Q+1)
   const at::Tensor center = at::upsample_linear1d(at_seen, at::IntArrayRef{L}, true, c10::nullopt).transpose(1, 2);
 
@@ -281,7 +291,9 @@ Output TransformerImpl::forward(const at::Tensor& x) {
 
   // 8. Both outputs.
   Output out;
-  out.final_out = decoder_joints_embed->forward(dec) + center;
+  at::Tensor dd = decoder_joints_embed->forward(dec);
+  if (temporal) dd = dd - dd.mean(1, true);
+  out.final_out = dd + center;
   out.encoder_out = r;
   (void)C;
   return out;

@@ -166,6 +166,11 @@ class HanetImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Hanet);
 
+// correction = "temporal": weight (1, Q+1, 1) of each seen frame in the window mean of the
+// align-corners linear interpolation of the seen frames to L frames. Subtracting the weighted mean
+// from the encoder's correction makes the recovered centre keep the input's window mean exactly.
+at::Tensor seen_mean_weights(int64_t seen, int64_t length);
+
 // Sinusoidal position encoding (L, width) of the spec (interleaved sin/cos, normalised time).
 at::Tensor sine_position_encoding(int64_t length, int64_t width);
 

@@ -45,6 +45,8 @@ void HanetConfig::validate() const {
   if (activation != "leaky_relu" && activation != "relu" && activation != "gelu")
     fail("activation", "'" + activation + "' is not one of leaky_relu, relu, gelu");
   if (interp != "linear") fail("interp", "'" + interp + "' is not supported (only linear)");
+  if (correction != "full" && correction != "temporal")
+    fail("correction", "'" + correction + "' is not one of full, temporal");
   if (memory_mask != "additive" && memory_mask != "masked")
     fail("memory_mask", "'" + memory_mask + "' is not one of additive, masked");
   static const std::set<std::string> norms{"none", "image_size", "person_box", "root_relative", "root_box"};
@@ -92,6 +94,7 @@ std::map<std::string, std::string> HanetConfig::to_metadata() const {
   m["skeleton"] = skeleton;
   m["input_normalization"] = input_normalization;
   m["memory_mask"] = memory_mask;
+  if (correction != "full") m["correction"] = correction;  // absent = full (published files)
   m["fps"] = metadata_number(fps);
   if (refine_stride > 0) m["refine_stride"] = std::to_string(refine_stride);
   if (live_latency >= 0) m["live_latency"] = std::to_string(live_latency);
@@ -137,6 +140,7 @@ HanetConfig HanetConfig::from_metadata(const std::map<std::string, std::string>&
   if ((it = m.find("activation")) != m.end()) c.activation = it->second;
   if ((it = m.find("interp")) != m.end()) c.interp = it->second;
   if ((it = m.find("memory_mask")) != m.end()) c.memory_mask = it->second;
+  if ((it = m.find("correction")) != m.end()) c.correction = it->second;
   if ((it = m.find("skeleton")) != m.end()) c.skeleton = it->second;
   else c.skeleton = "";
   if ((it = m.find("input_normalization")) != m.end()) c.input_normalization = it->second;

@@ -60,6 +60,11 @@ struct HanetConfig {
   // Decoder cross-attention to unseen memory frames: "additive" (+1.0 on their logits, the
   // published arithmetic, required for published weights) | "masked" (-inf, i.e. not attended).
   std::string memory_mask = "additive";
+  // What the two output heads may change: "full" (published: any correction) | "temporal" (each
+  // head's correction has zero mean per channel over the window -- the seen frames for the encoder,
+  // all L frames for the decoder -- so a window's mean pose is the input's and only the motion
+  // within the window is corrected, as a smoother would).
+  std::string correction = "full";
 
   int input_dim() const { return joints * dims; }         // C
   int window() const { return sample_interval * q + 1; }  // L

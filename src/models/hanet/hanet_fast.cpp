@@ -92,7 +92,7 @@ void activate_(at::Tensor& x, const std::string& name) {
 struct FastHanet::Impl {
   Hanet model{nullptr};
   HanetConfig c;
-  bool fast = false, masked = false;
+  bool fast = false, masked = false, temporal = false;
   int64_t L = 0, C = 0, N = 0, d = 0, heads = 0, Sn = 0, Lt = 0, D = 0;
   at::Tensor tok_idx, prev_idx, next_idx, seen_idx;  // seen_idx: seen frames among the tokens (additive)
   at::Tensor keep;                                    // (1, Lt, 1), additive only
@@ -102,6 +102,7 @@ struct FastHanet::Impl {
   std::vector<EncLevel> enc;
   at::Tensor off_bsum;
   at::Tensor ej_wT, ej_b;
+  at::Tensor seen_w;  // (1, Sn, 1): correction = temporal
   at::Tensor A5;  // (5L, Q+1): interpolation rows of the padded, unfolded (kernel 5) centre sequence
   at::Tensor conv_wT, conv_b, mot_wT, mot_b, kv_wT, kv_bias;
   std::vector<DecLayer> dec;
@@ -132,12 +133,14 @@ void FastHanet::Impl::derive() {
   if (!fast) return;
   TransformerImpl& tr = *model->transformer;
   masked = c.memory_mask == "masked";
+  temporal = c.correction == "temporal";
   L = c.window();
   C = c.input_dim();
   N = c.sample_interval;
   d = c.hidden_dim;
   heads = c.nheads;
   Sn = c.q + 1;
+  if (temporal) seen_w = seen_mean_weights(Sn, L);
   D = c.dec_layers;
   const auto lopts = at::TensorOptions().dtype(at::kLong);
   const auto fopts = at::TensorOptions().dtype(at::kFloat);
@@ -420,6 +423,7 @@ at::Tensor FastHanet::Impl::run(const at::Tensor& x) {
   }
   at::Tensor& r = b(kR, {B * Sn, C});
   at::addmm_out(r, ej_b, mem_seen.view({B * Sn, d}), ej_wT);
+  if (temporal) r.view({B, Sn, C}).sub_((r.view({B, Sn, C}) * seen_w).sum(1, true));
   r.view({B, Sn, C}).add_(s_seen);
 
   // 6-7. Interpolated centre, already unfolded for the kernel-5 convolution: queries in one product.
@@ -475,6 +479,7 @@ at::Tensor FastHanet::Impl::run(const at::Tensor& x) {
   at::Tensor& out = b(kOut, {drows, C});
   at::addmm_out(out, dj_b, ln(t, final_norm), dj_wT);
   at::Tensor y = out.view({B, L, C});
+  if (temporal) y.sub_(y.mean(1, true));
   y.add_(center);
   return y;
 }
