@@ -15,6 +15,7 @@
 #include "kinepose/metrics.h"
 #include "kinepose/skeleton.h"
 #include "models/lifting/lifter_config.h"
+#include "models/lifting/lifter_modules.h"
 #include "models/lifting/pose_lifter.h"
 #include "synthetic/motion.h"
 #include "test_helpers.h"
@@ -99,6 +100,12 @@ TEST(Lifting, ConfigMetadataRoundTripAndErrors) {
     const LifterConfig back = LifterConfig::from_metadata(c.to_metadata(), "w.safetensors");
     EXPECT_EQ(back.to_metadata(), c.to_metadata()) << preset;
   }
+  LifterConfig head = LifterConfig::preset("dgnet");
+  head.head_hidden = 32;
+  EXPECT_EQ(LifterConfig::from_metadata(head.to_metadata(), "w.safetensors").head_hidden, 32);
+  EXPECT_EQ(LifterConfig::preset("dgnet").to_metadata().count("head_hidden"), 0u);  // first-release files
+  head.head_hidden = -1;
+  EXPECT_NE(error_of([&] { head.validate(); }).find("head_hidden"), std::string::npos);
   auto m = LifterConfig::preset("fcn").to_metadata();
   m["in_joints"] = "17";
   EXPECT_NE(error_of([&] { LifterConfig::from_metadata(m, "w.safetensors"); }).find("in_joints"), std::string::npos);
@@ -142,10 +149,11 @@ LifterTrainConfig tiny_config(const std::string& preset, const std::string& name
   return c;
 }
 
-double trained_error(const std::string& preset, const std::string& name, double* first_epoch) {
+double trained_error(const std::string& preset, const std::string& name, double* first_epoch, int head_hidden = 0) {
   Tracks in, gt;
   tiny_set(in, gt);
   LifterTrainConfig c = tiny_config(preset, name, 128, preset == "fcn" ? 60 : 40);
+  c.model.head_hidden = head_hidden;
   c.model.dropout = 0.0;
   c.model.window = 9;
   c.model.hidden = 16;
@@ -170,6 +178,48 @@ TEST(Lifting, DgNetOverfitsATinySyntheticSet) {
   double first = 0;
   const double last = trained_error("dgnet", "lift_overfit_dgnet", &first);
   EXPECT_LT(last, 0.35 * first) << "first epoch " << first << " mm, last " << last << " mm";
+}
+
+TEST(Lifting, DgNetWithAnMlpHeadOverfitsATinySyntheticSet) {
+  double first = 0;
+  const double last = trained_error("dgnet", "lift_overfit_dgnet_head", &first, 64);
+  EXPECT_LT(last, 0.35 * first) << "first epoch " << first << " mm, last " << last << " mm";
+}
+
+TEST(Lifting, InitCopiesTheGraphIntoADgNetWithANewHead) {
+  // A DG-Net with the first release's linear head initialises one with an MLP head: every graph
+  // tensor is copied, the new head starts fresh (lr ~ 0 so that the copy is what is saved).
+  Tracks in, gt;
+  tiny_set(in, gt);
+  LifterTrainConfig a = tiny_config("dgnet", "lift_init_dg_a", 64, 3);
+  a.model.window = 9;
+  a.model.hidden = 16;
+  a.model.radius = 2;
+  a.window_stride = 3;
+  a.lr = 3e-3;
+  const LifterTrainResult ra = train_lifter_on(a, in, gt, in, gt);
+  LifterTrainConfig b = a;
+  b.out_dir = scratch_dir("lift_init_dg_b");
+  b.model.head_hidden = 24;
+  b.epochs = 1;
+  b.lr = 1e-12;
+  b.init = ra.last_path;
+  const LifterTrainResult rb = train_lifter_on(b, in, gt, in, gt);
+  lifting::Lifter la = lifting::load_lifter(ra.last_path), lb = lifting::load_lifter(rb.last_path);
+  EXPECT_EQ(lb->config().head_hidden, 24);
+  const auto pa = la->named_parameters(), pb = lb->named_parameters();
+  int copied = 0, fresh = 0;
+  for (const auto& p : pb) {
+    const at::Tensor* src = pa.find(p.key());
+    if (src && src->sizes() == p.value().sizes()) {
+      EXPECT_LE((*src - p.value()).abs().max().item<double>(), 1e-6) << p.key();
+      ++copied;
+    } else {
+      ++fresh;
+    }
+  }
+  EXPECT_GT(copied, 10);
+  EXPECT_EQ(fresh, 13);  // head.weight (new shape; head.bias keeps its shape), head_in, head_block{1,2}, head_norm{0,1,2}
 }
 
 TEST(Lifting, InitContinuesFromAWeightsFile) {

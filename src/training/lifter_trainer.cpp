@@ -61,7 +61,7 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
   if (f.has("model")) {
     const ConfigFields m = f.object("model", "an object of hyper-parameters");
     m.only({"in_skeleton", "out_skeleton", "root", "units", "fps", "dropout", "linear_size", "stages", "window",
-            "hidden", "blocks", "neighbours", "radius", "flip_test"});
+            "hidden", "blocks", "neighbours", "radius", "head_hidden", "flip_test"});
     LifterConfig& h = c.model;
     m.get("in_skeleton", h.in_skeleton);
     m.get("out_skeleton", h.out_skeleton);
@@ -77,6 +77,7 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
     m.get("hidden", h.hidden);
     m.get("blocks", h.blocks);
     m.get("neighbours", h.neighbours);
+    m.get("head_hidden", h.head_hidden);
     m.get("radius", h.radius);
     m.get("flip_test", h.flip_test);
   }
@@ -234,17 +235,28 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
   }
   if (!cfg.init.empty()) {
     lifting::Lifter init = lifting::load_lifter(cfg.init);
-    auto arch_of = [](LifterConfig c) {  // what must match; dropout and flip_test may change
+    auto arch_of = [](LifterConfig c) {  // what must match; dropout, flip_test and the head may change
       c.dropout = 0;
       c.flip_test = false;
+      c.head_hidden = 0;
       return c.to_metadata();
     };
     if (arch_of(init->config()) != arch_of(mc))
       throw Error(cfg.init, "init: the lifter's architecture or skeletons differ from the configuration's model");
     at::NoGradGuard g;
+    // Every tensor of the same name and shape is copied; the rest (a new DG-Net head) starts fresh.
     const auto src = init->named_parameters(), src_b = init->named_buffers();
-    for (auto& p : model->named_parameters()) p.value().copy_(src[p.key()]);
+    std::vector<std::string> fresh;
+    for (auto& p : model->named_parameters()) {
+      const at::Tensor* from = src.find(p.key());
+      if (from && from->sizes() == p.value().sizes()) p.value().copy_(*from);
+      else fresh.push_back(p.key());
+    }
     for (auto& b : model->named_buffers()) b.value().copy_(src_b[b.key()]);
+    if (!cfg.quiet)
+      std::printf("init from %s: %zu parameter tensors copied%s\n", cfg.init.c_str(),
+                  model->named_parameters().size() - fresh.size(),
+                  fresh.empty() ? "" : fmt::format(", {} new ({})", fresh.size(), fmt::join(fresh, ", ")).c_str());
   }
   const lifting::RowMirror mirror(mc);
 

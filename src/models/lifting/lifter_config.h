@@ -44,6 +44,10 @@ struct LifterConfig {
   int blocks = 3;
   int neighbours = 4;                   // k of the dynamical spatial graph
   int radius = 4;                       // frames on each side in the dynamical temporal graph
+  // Per-frame head on the flattened joint features: 0 = one Linear(J H -> outputs) (the first
+  // release); S > 0 = Linear(J H -> S), LayerNorm, ReLU, dropout, one residual block of two such
+  // S-wide layers, Linear(S -> outputs) -- an FCN-sized head that reasons over all joints at once.
+  int head_hidden = 0;
 
   int in_values() const { return in_joints * 2; }
   int out_values() const { return (out_joints - 1) * 3; }  // predicted: every joint but the root

@@ -150,14 +150,34 @@ DgNetLifterImpl::DgNetLifterImpl(const LifterConfig& c) : config_(c) {
     blocks_.emplace_back(c, adjacency);
     blocks->push_back(blocks_.back());
   }
-  head = register_module("head", torch::nn::Linear(J * H, c.out_values()));
+  const int64_t S = c.head_hidden;
+  if (S > 0) {
+    const auto ln = [S] { return torch::nn::LayerNorm(torch::nn::LayerNormOptions({S})); };
+    head_in = register_module("head_in", torch::nn::Linear(J * H, S));
+    head_norm0 = register_module("head_norm0", ln());
+    head_block1 = register_module("head_block1", torch::nn::Linear(S, S));
+    head_norm1 = register_module("head_norm1", ln());
+    head_block2 = register_module("head_block2", torch::nn::Linear(S, S));
+    head_norm2 = register_module("head_norm2", ln());
+  }
+  head = register_module("head", torch::nn::Linear(S > 0 ? S : J * H, c.out_values()));
 }
 
 at::Tensor DgNetLifterImpl::forward(const at::Tensor& x) {
   const int64_t B = x.size(0), T = x.size(1), J = config_.in_joints;
   at::Tensor h = embed(x.reshape({B, T, J, 2})) + joint_embedding;
   for (auto& b : blocks_) h = b(h);
-  return head(h.reshape({B, T, -1}));
+  at::Tensor f = h.reshape({B, T, -1});
+  if (head_in) {
+    const bool train = is_training();
+    const double p = config_.dropout;
+    auto layer = [&](torch::nn::Linear& lin, torch::nn::LayerNorm& norm, const at::Tensor& in) {
+      return maybe_dropout(at::relu(norm(lin(in))), p, train);
+    };
+    f = layer(head_in, head_norm0, f);
+    f = f + layer(head_block2, head_norm2, layer(head_block1, head_norm1, f));
+  }
+  return head(f);
 }
 
 // ---------------------------------------------------------------------------------------------

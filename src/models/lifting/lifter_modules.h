@@ -75,6 +75,9 @@ class DgNetLifterImpl : public torch::nn::Module {
   // (B, T, in_values) -> (B, T, out_values); T is any length (the model is trained on `window`).
   at::Tensor forward(const at::Tensor& x);
   torch::nn::Linear embed{nullptr}, head{nullptr};
+  // head_hidden > 0: head_in (J H -> S), head_block{1,2} (S -> S), each followed by head_norm{0,1,2}.
+  torch::nn::Linear head_in{nullptr}, head_block1{nullptr}, head_block2{nullptr};
+  torch::nn::LayerNorm head_norm0{nullptr}, head_norm1{nullptr}, head_norm2{nullptr};
   at::Tensor joint_embedding;  // (J, H)
   torch::nn::ModuleList blocks{nullptr};
 
