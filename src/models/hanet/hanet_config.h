@@ -61,8 +61,9 @@ struct HanetConfig {
   // published arithmetic, required for published weights) | "masked" (-inf, i.e. not attended).
   std::string memory_mask = "additive";
   // What the two output heads may change: "full" (published: any correction) | "temporal" (each
-  // head's correction has zero mean per channel over the window -- the seen frames for the encoder,
-  // all L frames for the decoder -- so a window's mean pose is the input's and only the motion
+  // head's correction has zero mean per channel over the window -- the encoder's over the seen frames,
+  // weighted by their share of the interpolated window (seen_mean_weights), the decoder's over all L
+  // frames -- so a window's mean pose is the input's and only the motion
   // within the window is corrected, as a smoother would).
   std::string correction = "full";
 
