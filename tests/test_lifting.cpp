@@ -104,6 +104,12 @@ TEST(Lifting, ConfigMetadataRoundTripAndErrors) {
   head.head_hidden = 32;
   EXPECT_EQ(LifterConfig::from_metadata(head.to_metadata(), "w.safetensors").head_hidden, 32);
   EXPECT_EQ(LifterConfig::preset("dgnet").to_metadata().count("head_hidden"), 0u);  // first-release files
+  head.head_frame = true;
+  EXPECT_TRUE(LifterConfig::from_metadata(head.to_metadata(), "w.safetensors").head_frame);
+  EXPECT_EQ(LifterConfig::preset("dgnet").to_metadata().count("head_frame"), 0u);
+  head.head_hidden = 0;
+  EXPECT_NE(error_of([&] { head.validate(); }).find("head_frame: needs head_hidden"), std::string::npos);
+  head.head_frame = false;
   head.head_hidden = -1;
   EXPECT_NE(error_of([&] { head.validate(); }).find("head_hidden"), std::string::npos);
   auto m = LifterConfig::preset("fcn").to_metadata();
@@ -220,6 +226,35 @@ TEST(Lifting, InitCopiesTheGraphIntoADgNetWithANewHead) {
   }
   EXPECT_GT(copied, 10);
   EXPECT_EQ(fresh, 13);  // head.weight (new shape; head.bias keeps its shape), head_in, head_block{1,2}, head_norm{0,1,2}
+}
+
+TEST(Lifting, DgNetFrameInputStartsAsTheModelWithoutItAndLearns) {
+  // head_frame adds the frame's 2D to the head through a zero-initialised layer: a model given the
+  // other's tensors computes the same outputs, and the new layer receives a gradient.
+  LifterConfig c = LifterConfig::preset("dgnet");
+  c.window = 9;
+  c.hidden = 8;
+  c.radius = 2;
+  c.head_hidden = 16;
+  torch::manual_seed(3);
+  lifting::Lifter a(c);
+  c.head_frame = true;
+  lifting::Lifter b(c);
+  const auto pa = a->named_parameters();
+  {
+    at::NoGradGuard g;
+    for (auto& p : b->named_parameters())
+      if (pa.find(p.key())) p.value().copy_(pa[p.key()]);
+  }
+  a->eval();
+  b->eval();
+  const at::Tensor x = at::randn({2, 9, c.in_values()});
+  EXPECT_LE((a->forward(x) - b->forward(x)).abs().max().item<double>(), 1e-6);
+  EXPECT_EQ(b->named_parameters().size(), pa.size() + 1);
+  b->forward(x).pow(2).sum().backward();
+  const at::Tensor grad = b->dgnet->head_frame_in->weight.grad();
+  ASSERT_TRUE(grad.defined());
+  EXPECT_GT(grad.abs().max().item<double>(), 0.0);
 }
 
 TEST(Lifting, InitContinuesFromAWeightsFile) {

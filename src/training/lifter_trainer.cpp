@@ -61,7 +61,7 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
   if (f.has("model")) {
     const ConfigFields m = f.object("model", "an object of hyper-parameters");
     m.only({"in_skeleton", "out_skeleton", "root", "units", "fps", "dropout", "linear_size", "stages", "window",
-            "hidden", "blocks", "neighbours", "radius", "head_hidden", "flip_test"});
+            "hidden", "blocks", "neighbours", "radius", "head_hidden", "head_frame", "flip_test"});
     LifterConfig& h = c.model;
     m.get("in_skeleton", h.in_skeleton);
     m.get("out_skeleton", h.out_skeleton);
@@ -78,6 +78,7 @@ LifterTrainConfig parse_lifter_config(const std::string& json_text, const std::s
     m.get("blocks", h.blocks);
     m.get("neighbours", h.neighbours);
     m.get("head_hidden", h.head_hidden);
+    m.get("head_frame", h.head_frame);
     m.get("radius", h.radius);
     m.get("flip_test", h.flip_test);
   }
@@ -239,6 +240,7 @@ LifterTrainResult train_lifter_on(const LifterTrainConfig& config, const Tracks&
       c.dropout = 0;
       c.flip_test = false;
       c.head_hidden = 0;
+      c.head_frame = false;
       return c.to_metadata();
     };
     if (arch_of(init->config()) != arch_of(mc))

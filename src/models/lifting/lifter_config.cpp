@@ -32,6 +32,7 @@ void LifterConfig::validate() const {
     if (neighbours < 1 || neighbours > in_joints)
       fail("neighbours", fmt::format("{} is not in 1..{} (the input joints)", neighbours, in_joints));
     if (head_hidden < 0 || head_hidden > 65536) fail("head_hidden", fmt::format("{} is not in 0..65536", head_hidden));
+    if (head_frame && head_hidden == 0) fail("head_frame", "needs head_hidden > 0");
     if (radius < 1 || radius >= window) fail("radius", fmt::format("{} is not in 1..{} (window - 1)", radius, window - 1));
   }
 }
@@ -59,6 +60,7 @@ std::map<std::string, std::string> LifterConfig::to_metadata() const {
     m["neighbours"] = std::to_string(neighbours);
     m["radius"] = std::to_string(radius);
     if (head_hidden > 0) m["head_hidden"] = std::to_string(head_hidden);  // absent = 0 (first release)
+    if (head_frame) m["head_frame"] = "true";                                // absent = false
   }
   return m;
 }
@@ -87,6 +89,7 @@ LifterConfig LifterConfig::from_metadata(const std::map<std::string, std::string
   metadata_get(m, "neighbours", c.neighbours, where);
   metadata_get(m, "radius", c.radius, where);
   metadata_get(m, "head_hidden", c.head_hidden, where);
+  metadata_get(m, "head_frame", c.head_frame, where);
   try {
     c.validate();
   } catch (const Error& e) {

@@ -48,6 +48,10 @@ struct LifterConfig {
   // release); S > 0 = Linear(J H -> S), LayerNorm, ReLU, dropout, one residual block of two such
   // S-wide layers, Linear(S -> outputs) -- an FCN-sized head that reasons over all joints at once.
   int head_hidden = 0;
+  // With head_hidden > 0: the head also sees the frame's standardised 2D input, through a
+  // Linear(2J -> S) without bias added to Linear(J H -> S) before its LayerNorm (zero-initialised,
+  // so a model initialised from one without it starts with the same outputs).
+  bool head_frame = false;
 
   int in_values() const { return in_joints * 2; }
   int out_values() const { return (out_joints - 1) * 3; }  // predicted: every joint but the root

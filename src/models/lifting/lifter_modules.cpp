@@ -159,6 +159,11 @@ DgNetLifterImpl::DgNetLifterImpl(const LifterConfig& c) : config_(c) {
     head_norm1 = register_module("head_norm1", ln());
     head_block2 = register_module("head_block2", torch::nn::Linear(S, S));
     head_norm2 = register_module("head_norm2", ln());
+    if (c.head_frame) {
+      head_frame_in = register_module("head_frame_in", torch::nn::Linear(torch::nn::LinearOptions(c.in_values(), S).bias(false)));
+      at::NoGradGuard g;
+      head_frame_in->weight.zero_();
+    }
   }
   head = register_module("head", torch::nn::Linear(S > 0 ? S : J * H, c.out_values()));
 }
@@ -174,7 +179,9 @@ at::Tensor DgNetLifterImpl::forward(const at::Tensor& x) {
     auto layer = [&](torch::nn::Linear& lin, torch::nn::LayerNorm& norm, const at::Tensor& in) {
       return maybe_dropout(at::relu(norm(lin(in))), p, train);
     };
-    f = layer(head_in, head_norm0, f);
+    at::Tensor z = head_in(f);
+    if (head_frame_in) z = z + head_frame_in(x);
+    f = maybe_dropout(at::relu(head_norm0(z)), p, train);
     f = f + layer(head_block2, head_norm2, layer(head_block1, head_norm1, f));
   }
   return head(f);

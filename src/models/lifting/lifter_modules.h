@@ -78,6 +78,7 @@ class DgNetLifterImpl : public torch::nn::Module {
   // head_hidden > 0: head_in (J H -> S), head_block{1,2} (S -> S), each followed by head_norm{0,1,2}.
   torch::nn::Linear head_in{nullptr}, head_block1{nullptr}, head_block2{nullptr};
   torch::nn::LayerNorm head_norm0{nullptr}, head_norm1{nullptr}, head_norm2{nullptr};
+  torch::nn::Linear head_frame_in{nullptr};  // head_frame: the frame's 2D (2J -> S), added before head_norm0
   at::Tensor joint_embedding;  // (J, H)
   torch::nn::ModuleList blocks{nullptr};
 
