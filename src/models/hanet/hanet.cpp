@@ -184,6 +184,7 @@ TransformerImpl::TransformerImpl(const HanetConfig& c) : c_(c) {
   using torch::nn::Conv1dOptions;
   using torch::nn::Linear;
   const int64_t C = c.input_dim(), d = c.hidden_dim;
+  if (c.correction == "temporal") seen_w_ = seen_mean_weights(c.q + 1, c.window());
   decoder_embed = register_module("decoder_embed", Conv1d(Conv1dOptions(C, d, 5).padding(2)));
   encoder_embed = register_module("encoder_embed", Linear(4 * C, d));
   motion_embed = register_module("motion_embed", Linear(d + 3 * C, d));
@@ -230,7 +231,7 @@ TransformerImpl::TransformerImpl(const HanetConfig& c) : c_(c) {
 
 Output TransformerImpl::forward(const at::Tensor& x) {
   const int64_t n = c_.sample_interval, L = c_.window(), C = c_.input_dim();
-  const bool temporal = c_.correction == "temporal";
+  const bool temporal = seen_w_.defined();
   const auto fopts = x.options();
   const auto iopts = at::TensorOptions().dtype(at::kLong).device(x.device());
 
@@ -272,7 +273,7 @@ Output TransformerImpl::forward(const at::Tensor& x) {
   const at::Tensor seen_idx = at::arange(0, L, n, iopts);
   at::Tensor de = encoder_joints_embed->forward(mem);
   if (temporal)
-    de = de - (de.index_select(1, seen_idx) * seen_mean_weights(seen_idx.size(0), L).to(x.device())).sum(1, true);
+    de = de - (de.index_select(1, seen_idx) * seen_w_.to(x.device())).sum(1, true);
   const at::Tensor r = de + s;
 
   // 6. Recovery: align-corners linear interpolation between seen frames.

@@ -137,6 +137,7 @@ class TransformerImpl : public torch::nn::Module {
 
  private:
   HanetConfig c_;
+  at::Tensor seen_w_;  // correction = temporal: seen_mean_weights (not saved with the weights)
   std::vector<EncoderLevel> levels_;
   std::vector<torch::nn::Linear> projections_;
   std::vector<torch::nn::Conv1d> offsets_;

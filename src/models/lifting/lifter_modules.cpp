@@ -176,13 +176,11 @@ at::Tensor DgNetLifterImpl::forward(const at::Tensor& x) {
   if (head_in) {
     const bool train = is_training();
     const double p = config_.dropout;
-    auto layer = [&](torch::nn::Linear& lin, torch::nn::LayerNorm& norm, const at::Tensor& in) {
-      return maybe_dropout(at::relu(norm(lin(in))), p, train);
-    };
+    auto act = [&](torch::nn::LayerNorm& norm, const at::Tensor& z) { return maybe_dropout(at::relu(norm(z)), p, train); };
     at::Tensor z = head_in(f);
     if (head_frame_in) z = z + head_frame_in(x);
-    f = maybe_dropout(at::relu(head_norm0(z)), p, train);
-    f = f + layer(head_block2, head_norm2, layer(head_block1, head_norm1, f));
+    f = act(head_norm0, z);
+    f = f + act(head_norm2, head_block2(act(head_norm1, head_block1(f))));
   }
   return head(f);
 }
